@@ -1,0 +1,26 @@
+# Makefile for leadstore (PGXS)
+
+EXTENSION = leadstore
+MODULE_big = leadstore
+OBJS = \
+	src/leadstore.o \
+	src/args.o \
+	src/plans.o \
+	src/uuidv7.o \
+	src/lead_lock.o \
+	src/section_store.o \
+	src/cms_select.o \
+	src/deep_scan.o
+
+DATA = sql/leadstore--0.1.0.sql sql/leadstore_data_model.sql
+PGFILEDESC = "leadstore - atomic multi-table writes for lead qualification"
+
+# pg_regress: sql/<test>.sql against expected/<test>.out, in this order
+REGRESS = setup section_store cms_select deep_scan errors settings
+REGRESS_OPTS = --dbname=leadstore_regress
+
+EXTRA_CLEAN = results regression.diffs regression.out
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)

@@ -1,0 +1,71 @@
+/*-------------------------------------------------------------------------
+ *
+ * lead_lock.c
+ *	  Locking and reading a lead row, shared by the CMS selection and the
+ *	  deep-scan functions.
+ *
+ * The lead is locked FOR NO KEY UPDATE: it conflicts with other CMS
+ * selections and deep-scan transitions of the same lead (so their
+ * read-then-write steps serialize) but not with the FOR KEY SHARE that the
+ * foreign keys of lead_section_data and rfp_embeddings take, so section
+ * stores go on while a selection is pending.  Under READ COMMITTED the
+ * locking SELECT returns the newest committed version of the row, which is
+ * the re-read the decisions are made on.
+ *
+ * IDENTIFICATION
+ *	  src/lead_lock.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "executor/spi.h"
+#include "utils/builtins.h"
+#include "utils/timestamp.h"
+
+#include "leadstore.h"
+
+/*
+ * ls_lead_not_found -- P0002 for a lead that does not exist or that a
+ *		row-level-security policy hides (the two are not told apart)
+ */
+void
+ls_lead_not_found(const char *lead_id)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NO_DATA_FOUND),
+			 errmsg("lead \"%s\" does not exist", lead_id)));
+}
+
+/*
+ * ls_lock_lead -- lock a lead FOR NO KEY UPDATE [NOWAIT] and read it
+ *		Must be called between SPI_connect and SPI_finish; the strings in
+ *		*lead live in the SPI procedure context.  With nowait a row locked by
+ *		another transaction raises 55P03; otherwise lock_timeout applies.
+ */
+void
+ls_lock_lead(const char *lead_id, bool nowait, LsLead *lead)
+{
+	Datum		arg = CStringGetTextDatum(lead_id);
+	HeapTuple	tup;
+	TupleDesc	desc;
+	Datum		d;
+	bool		isnull;
+
+	ls_plan_execute(nowait ? LS_PLAN_LEAD_LOCK_NOWAIT : LS_PLAN_LEAD_LOCK,
+					&arg, NULL, SPI_OK_SELECT, 1);
+	if (SPI_processed == 0)
+		ls_lead_not_found(lead_id);
+
+	tup = SPI_tuptable->vals[0];
+	desc = SPI_tuptable->tupdesc;
+	lead->business_unit_id = ls_spi_text(1, NULL);
+	lead->selected_cms_id = ls_spi_text(2, NULL);
+	lead->deep_scan_status = ls_spi_text(3, NULL);
+	d = SPI_getbinval(tup, desc, 4, &isnull);
+	lead->has_started_at = !isnull;
+	lead->started_at = isnull ? 0 : DatumGetTimestampTz(d);
+	d = SPI_getbinval(tup, desc, 5, &isnull);
+	lead->has_completed_at = !isnull;
+	lead->completed_at = isnull ? 0 : DatumGetTimestampTz(d);
+}

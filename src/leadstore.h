@@ -1,0 +1,87 @@
+/*-------------------------------------------------------------------------
+ *
+ * leadstore.h
+ *	  Declarations shared by the leadstore source files: settings, the
+ *	  statement ids of the SPI plan cache, argument checks and id generation.
+ *
+ * IDENTIFICATION
+ *	  src/leadstore.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef LEADSTORE_H
+#define LEADSTORE_H
+
+#include "fmgr.h"
+#include "datatype/timestamp.h"
+#include "executor/spi.h"
+
+/* Largest embedding dimension accepted (pgvector's vector limit too) */
+#define LS_MAX_DIMENSIONS	16000
+
+/* Length of a UUID in its text form, without the terminating NUL */
+#define LS_UUID_TEXT_LEN	36
+
+/* Settings (leadstore.c) */
+extern char *leadstore_data_schema;
+extern int	leadstore_embedding_dimensions;
+
+/*
+ * Every statement leadstore runs.  Each is prepared once per backend and
+ * data schema (plans.c) and kept.  The _NOWAIT twins differ only in the
+ * row-locking clause.
+ */
+typedef enum LsPlanId
+{
+	LS_PLAN_LEAD_RFP,			/* the lead's rfp_id, no lock */
+	LS_PLAN_SECTION_UPSERT,		/* insert ... on conflict do update */
+	LS_PLAN_CHUNKS_DELETE,		/* delete a section's chunks */
+	LS_PLAN_CHUNK_INSERT,		/* insert one chunk */
+	LS_PLAN_LEAD_LOCK,			/* lead row FOR NO KEY UPDATE */
+	LS_PLAN_LEAD_LOCK_NOWAIT,
+	LS_PLAN_TECH_LOCK,			/* technology row FOR SHARE */
+	LS_PLAN_TECH_LOCK_NOWAIT,
+	LS_PLAN_DEFAULT_CMS,		/* business unit's default CMS, FOR SHARE */
+	LS_PLAN_DEFAULT_CMS_NOWAIT,
+	LS_PLAN_LEAD_SET_CMS,		/* update leads.selected_cms_id */
+	LS_PLAN_DEEP_SCAN_SET,		/* update leads.deep_scan_* */
+	LS_PLAN_SECTIONS_SINCE,		/* count a lead's sections stored since */
+	LS_NUM_PLANS
+} LsPlanId;
+
+/* plans.c */
+extern SPIPlanPtr ls_plan_get(LsPlanId id);
+extern void ls_plan_execute(LsPlanId id, Datum *values, const char *nulls,
+							int expected, uint64 maxrows);
+
+/* args.c */
+extern char *ls_require_id(FunctionCallInfo fcinfo, int argno,
+						   const char *name);
+extern char *ls_optional_id(FunctionCallInfo fcinfo, int argno,
+							const char *name);
+extern void ls_require_not_null(FunctionCallInfo fcinfo, int argno,
+								const char *name);
+extern bool ls_arg_bool(FunctionCallInfo fcinfo, int argno, bool dflt);
+extern char *ls_spi_text(int fnumber, bool *isnull);
+
+/* A lead row as read under its FOR NO KEY UPDATE lock (lead_lock.c) */
+typedef struct LsLead
+{
+	char	   *business_unit_id;
+	char	   *selected_cms_id;	/* NULL: none selected */
+	char	   *deep_scan_status;
+	bool		has_started_at;
+	TimestampTz started_at;
+	bool		has_completed_at;
+	TimestampTz completed_at;
+} LsLead;
+
+/* lead_lock.c */
+extern void ls_lock_lead(const char *lead_id, bool nowait, LsLead *lead);
+extern void ls_lead_not_found(const char *lead_id) pg_attribute_noreturn();
+
+/* uuidv7.c */
+extern void ls_uuidv7_text(char *buf);
+extern text *ls_uuidv7(void);
+
+#endif							/* LEADSTORE_H */
