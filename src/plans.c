@@ -209,7 +209,6 @@ static const LsStatement statements[LS_NUM_PLANS] = {
 typedef struct LsPlanSet
 {
 	char		schema[NAMEDATALEN];
-	int			checked;		/* tables found complete since last rebuild */
 	SPIPlanPtr	plans[LS_NUM_PLANS];
 } LsPlanSet;
 
@@ -315,10 +314,7 @@ plan_set_for(const char *schema)
 	}
 	set = (LsPlanSet *) hash_search(plan_sets, schema, HASH_ENTER, &found);
 	if (!found)
-	{
-		set->checked = 0;
 		memset(set->plans, 0, sizeof(set->plans));
-	}
 	current_set = set;
 	return set;
 }
@@ -341,17 +337,16 @@ ls_plan_get(LsPlanId id)
 
 	if (plan != NULL)
 	{
-		/* DDL touched a table: forget the plan and re-check its tables */
+		/* DDL touched a table: forget the plan, re-check, prepare again */
 		set->plans[id] = NULL;
-		set->checked &= ~stmt->tables;
 		SPI_freeplan(plan);
 	}
 
-	if ((set->checked & stmt->tables) != stmt->tables)
-	{
-		check_tables(set->schema, stmt->tables);
-		set->checked |= stmt->tables;
-	}
+	/*
+	 * Check the tables each time a statement is prepared: only then is it
+	 * cheap, and only a fresh check is right after DDL on any of them.
+	 */
+	check_tables(set->schema, stmt->tables);
 
 	sql = psprintf(stmt->sql, quote_identifier(set->schema));
 	plan = SPI_prepare(sql, stmt->nargs, (Oid *) stmt->argtypes);

@@ -222,9 +222,10 @@ check_rows(const char *argname, int rows, int nchunks)
 	if (rows != nchunks)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s has %d rows but chunks has %d elements",
-						argname, rows, nchunks),
-				 errhint("Pass one embedding row per chunk.")));
+				 errmsg("%s does not have one row per chunk", argname),
+				 errdetail("Number of chunks: %d.  Number of %s rows: %d.",
+						   nchunks, argname, rows),
+				 errhint("Pass an n x d array for n chunks, or a 1-D array for one chunk.")));
 }
 
 /*
@@ -250,8 +251,9 @@ get_embeddings(FunctionCallInfo fcinfo, int nchunks, LsEmbeddings *emb)
 		if (nchunks > 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("chunks has %d elements but no embeddings were given",
-							nchunks),
+					 errmsg("chunks need embeddings"),
+					 errdetail("Number of chunks: %d.  Neither embeddings nor embeddings_packed was given.",
+							   nchunks),
 					 errhint("Pass embeddings (real[]) or embeddings_packed (bytea).")));
 		return;
 	}
@@ -291,16 +293,18 @@ get_embeddings(FunctionCallInfo fcinfo, int nchunks, LsEmbeddings *emb)
 			if (len != 0)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("embeddings_packed has %zu bytes but chunks is empty",
-								len)));
+						 errmsg("embeddings_packed does not have one row per chunk"),
+						 errdetail("Number of chunks: 0.  embeddings_packed has %zu bytes.",
+								   len)));
 			return;
 		}
 		if (len == 0 || len % ((Size) 4 * nchunks) != 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("embeddings_packed length %zu is not a positive multiple of 4 x %d chunks",
+					 errmsg("embeddings_packed length %zu is not a positive multiple of 4 x %d",
 							len, nchunks),
-					 errdetail("embeddings_packed holds n x d little-endian float32 values, row-major.")));
+					 errdetail("embeddings_packed holds n x d little-endian float32 values, row-major; n is the number of chunks (%d).",
+							   nchunks)));
 		emb->rows = nchunks;
 		emb->dim = (len / 4 / nchunks) > INT_MAX ? INT_MAX : (int) (len / 4 / nchunks);
 		emb->data = VARDATA_ANY(packed);

@@ -1,0 +1,68 @@
+--
+-- cms_select: select_cms, select_cms_if, clear_cms_selection,
+-- select_default_cms behaviour
+--
+\set SHOW_CONTEXT never
+
+-- the first selection writes selected_cms_id and updated_at
+UPDATE leads SET updated_at = '2000-01-01' WHERE id = 'lead-2';
+BEGIN;
+SELECT * FROM leadstore.select_cms('lead-2', 'cms-wp');
+SELECT selected_cms_id, updated_at = now() AS updated_now FROM leads WHERE id = 'lead-2';
+COMMIT;
+
+-- selecting the same again writes nothing: no new row version
+SELECT ctid AS before_ctid, xmin AS before_xmin FROM leads WHERE id = 'lead-2' \gset
+SELECT * FROM leadstore.select_cms('lead-2', 'cms-wp');
+SELECT ctid = :'before_ctid' AND xmin = :'before_xmin' AS same_version
+FROM leads WHERE id = 'lead-2';
+
+-- a change reports the previous selection
+SELECT * FROM leadstore.select_cms(lead_id => 'lead-2', cms_id => 'cms-drupal');
+SELECT * FROM leadstore.select_cms('lead-2', 'cms-aem', nowait => true);
+
+-- select_cms_if: writes only when the current selection is the expected one
+SELECT * FROM leadstore.select_cms_if('lead-2', 'cms-wp', 'cms-drupal');
+SELECT selected_cms_id FROM leads WHERE id = 'lead-2';
+SELECT * FROM leadstore.select_cms_if('lead-2', 'cms-aem', 'cms-drupal');
+-- NULL expected: only when nothing is selected
+SELECT * FROM leadstore.select_cms_if('lead-2', NULL, 'cms-wp');
+SELECT * FROM leadstore.select_cms_if('lead-5', NULL, 'cms-wp');
+SELECT * FROM leadstore.select_cms_if('lead-5', NULL, 'cms-aem');
+-- expecting the current value and choosing it again changes nothing
+SELECT * FROM leadstore.select_cms_if('lead-5', 'cms-wp', 'cms-wp');
+
+-- clear_cms_selection
+SELECT * FROM leadstore.clear_cms_selection('lead-5');
+SELECT ctid AS before_ctid, xmin AS before_xmin FROM leads WHERE id = 'lead-5' \gset
+SELECT * FROM leadstore.clear_cms_selection('lead-5', true);
+SELECT ctid = :'before_ctid' AND xmin = :'before_xmin' AS same_version,
+	   selected_cms_id FROM leads WHERE id = 'lead-5';
+
+-- select_default_cms: bu-1 has two defaults, the smallest id wins
+SELECT * FROM leadstore.select_default_cms('lead-5');
+-- already selected: nothing written
+SELECT * FROM leadstore.select_default_cms('lead-5');
+SELECT * FROM leadstore.select_default_cms('lead-2');
+-- bu-3 has no default CMS (and bu-2's only CMS is no default)
+SELECT * FROM leadstore.select_default_cms('lead-4');
+SELECT * FROM leadstore.select_default_cms('lead-3', nowait => true);
+SELECT id, selected_cms_id FROM leads WHERE id IN ('lead-3', 'lead-4') ORDER BY id;
+-- a default that is not a CMS does not count
+INSERT INTO technologies (id, name, business_unit_id, category, is_default)
+VALUES ('fw-default', 'Default framework', 'bu-3', 'Framework', true);
+SELECT * FROM leadstore.select_default_cms('lead-4');
+DELETE FROM technologies WHERE id = 'fw-default';
+
+-- the data model: deleting the selected technology clears the selection
+INSERT INTO technologies (id, name, business_unit_id, category)
+VALUES ('cms-temp', 'Temporary', 'bu-2', 'CMS');
+SELECT * FROM leadstore.select_cms('lead-3', 'cms-temp');
+DELETE FROM technologies WHERE id = 'cms-temp';
+SELECT selected_cms_id FROM leads WHERE id = 'lead-3';
+
+-- a rolled-back selection leaves the previous one
+BEGIN;
+SELECT * FROM leadstore.select_cms('lead-2', 'cms-wp');
+ROLLBACK;
+SELECT selected_cms_id FROM leads WHERE id = 'lead-2';
