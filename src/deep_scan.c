@@ -130,10 +130,10 @@ leadstore_begin_deep_scan(PG_FUNCTION_ARGS)
 	bool		transitioned;
 
 	if (PG_ARGISNULL(1))
-		threshold = DatumGetTimestampTz(DirectFunctionCall2(timestamptz_mi_interval,
-															TimestampTzGetDatum(now),
-															DirectFunctionCall1(interval_in,
-																				CStringGetDatum("30 minutes"))));
+	{
+		/* NULL means the SQL default, 30 minutes */
+		threshold = now - 30 * USECS_PER_MINUTE;
+	}
 	else
 	{
 		Interval   *stale_after = PG_GETARG_INTERVAL_P(1);
