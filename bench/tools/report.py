@@ -1,0 +1,265 @@
+#!/usr/bin/env python3
+"""bench/tools/report.py -- the markdown report of one bench/run.
+
+Reads the raw per-run rows (TSV written by bench/run) and the memory log, and
+prints: the machine and load, one table per workload and case (median TPS,
+mean latency, each variant's ratio to the others), the 13-clients comparison,
+the memory check and the issue's targets (met / not met, with figures).
+"""
+import argparse
+import csv
+import os
+import statistics
+import subprocess
+import sys
+from collections import OrderedDict
+
+ORDER = ["A", "B", "C", "D", "D-packed"]
+NAMES = {
+    "A": "A client-side transaction",
+    "B": "B one CTE statement",
+    "C": "C PL/pgSQL function",
+    "D": "D leadstore, real[] text",
+    "D-packed": "D-packed leadstore, bytea",
+}
+WORKLOADS = {
+    "store1": "store_section_result, 1 chunk x 3072 floats",
+    "store20": "store_section_result, 20 chunks x 3072 floats in one call",
+    "store13": "13 clients: the 13 sections of one lead vs 13 different leads (1 chunk each)",
+    "cms": "select_cms",
+    "perchunk": "cost per chunk: D-packed with 1 chunk and with 20 chunks, interleaved",
+}
+CASES = {
+    "c1-off": "1 client, synchronous_commit off",
+    "c8-off": "8 clients, synchronous_commit off",
+    "c1-on": "1 client, synchronous_commit on",
+    "c8-one-lead": "8 clients on one lead, synchronous_commit off",
+    "one-lead": "13 clients on the 13 sections of one lead, synchronous_commit off",
+    "13-leads": "13 clients on 13 different leads, synchronous_commit off",
+    "1-chunk": "1 client, synchronous_commit off, 1 chunk",
+    "20-chunks": "1 client, synchronous_commit off, 20 chunks",
+}
+
+
+def machine():
+    cpu = "?"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    mem = "?"
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemTotal"):
+                mem = "%.1f GiB" % (int(line.split()[1]) / 1024 / 1024)
+    try:
+        ver = subprocess.run(["/usr/lib/postgresql/15/bin/postgres", "--version"],
+                             capture_output=True, text=True).stdout.strip()
+    except OSError:
+        ver = "?"
+    return os.cpu_count(), cpu, mem, ver
+
+
+def load(path):
+    data = OrderedDict()
+    with open(path) as f:
+        for row in csv.DictReader(f, delimiter="\t"):
+            key = (row["workload"], row["case"])
+            data.setdefault(key, OrderedDict()).setdefault(row["variant"], []).append(row)
+    return data
+
+
+def med(rows, field):
+    vals = [float(r[field]) for r in rows if r["status"] == "ok"]
+    return statistics.median(vals) if vals else None
+
+
+def fmt(x, nd=1):
+    return "n/a" if x is None else ("%.*f" % (nd, x))
+
+
+def ratio(a, b):
+    return None if a is None or b is None or b == 0 else a / b
+
+
+def case_table(variants):
+    present = [v for v in ORDER if v in variants]
+    tps = {v: med(variants[v], "tps") for v in present}
+    out = []
+    hdr = "| variant | median TPS | mean latency (ms) | TPS per round | failed txns |"
+    hdr += "".join(" vs %s |" % v for v in present)
+    out.append(hdr)
+    out.append("|" + " --- |" * (5 + len(present)))
+    for v in present:
+        rows = variants[v]
+        per_round = " / ".join(fmt(float(r["tps"])) + ("" if r["status"] == "ok" else "!")
+                               for r in rows)
+        failed = sum(int(r["failed"] or 0) for r in rows)
+        line = "| %s | %s | %s | %s | %d |" % (NAMES.get(v, v), fmt(tps[v]),
+                                               fmt(med(rows, "latency_ms"), 3), per_round, failed)
+        for w in present:
+            line += " %s |" % ("-" if w == v else fmt(ratio(tps[v], tps[w]), 2) + "x")
+        out.append(line)
+    return out, tps
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--raw", required=True)
+    ap.add_argument("--memory")
+    ap.add_argument("--memory-calls", type=int, default=0)
+    ap.add_argument("--command", default="bench/run")
+    ap.add_argument("--secs", default="?")
+    ap.add_argument("--rounds", default="?")
+    ap.add_argument("--load-before", default="?")
+    ap.add_argument("--load-after", default="?")
+    ap.add_argument("--elapsed", default="?")
+    a = ap.parse_args()
+
+    data = load(a.raw)
+    ncpu, cpu, mem, ver = machine()
+    p = print
+    p("# leadstore benchmark: %s" % os.path.basename(a.raw).replace(".tsv", ""))
+    p()
+    p("- machine: %s CPUs (%s), %s RAM; %s" % (ncpu, cpu, mem, ver))
+    mode = "prepared" if " -M prepared" in a.command else "extended"
+    p("- command: `%s`; pgbench -M %s -n over TCP 127.0.0.1, -T %s s per run, "
+      "%s interleaved round(s); median over rounds" % (a.command, mode, a.secs, a.rounds))
+    p("- cluster: fsync on, full_page_writes on, shared_buffers 1GB; synchronous_commit "
+      "set per run (PGOPTIONS)")
+    p("- load average (1/5/15 min) before: %s, after: %s; elapsed %s s. Other sessions "
+      "may run test suites on this machine at the same time: compare ratios within a "
+      "table (interleaved runs), not absolute figures across runs." % (a.load_before, a.load_after, a.elapsed))
+    p()
+
+    tpsmap = {}
+    for (wl, case), variants in data.items():
+        p("## %s: %s" % (WORKLOADS.get(wl, wl), CASES.get(case, case)))
+        p()
+        lines, tps = case_table(variants)
+        for line in lines:
+            p(line)
+        loads = [float(r["load1"]) for rows in variants.values() for r in rows if r.get("load1")]
+        if loads:
+            p()
+            p("Load average (1 min) at the end of these runs: %.2f to %.2f (median %.2f) on %s CPUs."
+              % (min(loads), max(loads), statistics.median(loads), os.cpu_count()))
+        p()
+        for v, t in tps.items():
+            tpsmap[(wl, case, v)] = t
+
+    # 13 clients: one lead vs 13 leads
+    if any(k[0] == "store13" for k in tpsmap):
+        p("## 13 clients: one lead / 13 leads")
+        p()
+        p("| variant | one lead TPS | 13 leads TPS | ratio |")
+        p("| --- | --- | --- | --- |")
+        for v in ORDER:
+            one = tpsmap.get(("store13", "one-lead", v))
+            many = tpsmap.get(("store13", "13-leads", v))
+            if one is not None or many is not None:
+                p("| %s | %s | %s | %sx |" % (NAMES[v], fmt(one), fmt(many), fmt(ratio(one, many), 2)))
+        p()
+
+    # memory
+    mem_growth = {}
+    if a.memory and os.path.exists(a.memory) and os.path.getsize(a.memory) > 0:
+        rows = [line.rstrip("\n").split("\t") for line in open(a.memory) if line.strip()]
+        p("## Memory: one backend, %d calls (sum of pg_backend_memory_contexts.total_bytes, "
+          "measured inside that backend)" % a.memory_calls)
+        p()
+        p("| function | before 1st call | after 1 | after 1,000 | after last | last call # | "
+          "growth from before 1st call | growth after call 1,000 |")
+        p("| --- | --- | --- | --- | --- | --- | --- | --- |")
+        for what in OrderedDict((r[0], None) for r in rows):
+            pts = {int(r[1]): int(r[2]) for r in rows if r[0] == what}
+            pids = {r[3] for r in rows if r[0] == what}
+            last = max(pts)
+            g0 = pts[last] - pts.get(0, pts[min(pts)])
+            g1k = pts[last] - pts[1000] if 1000 in pts else None
+            mem_growth[what] = (g0, last, len(pids))
+            p("| %s | %d | %s | %s | %d | %d | %+d B (%.3f MB) | %s |" % (
+                "store_section_result" if what == "store" else "select_cms" if what == "cms" else what,
+                pts.get(0, -1), pts.get(1, "n/a"), pts.get(1000, "n/a"), pts[last], last,
+                g0, g0 / 1048576, "n/a" if g1k is None else "%+d B" % g1k))
+        p()
+        p("All points of one function come from one backend (pids seen: %s)." %
+          ", ".join("%s: %d" % (w, v[2]) for w, v in mem_growth.items()))
+        p()
+
+    # targets
+    def t(wl, case, v):
+        return tpsmap.get((wl, case, v))
+
+    p("## Targets of issue 4 (1 client, synchronous_commit off unless said)")
+    p()
+    p("| target | measured | met |")
+    p("| --- | --- | --- |")
+
+    def target(label, value, goal, fmtv, higher=True):
+        if value is None:
+            p("| %s | n/a | not measured |" % label)
+            return
+        ok = value >= goal if higher else value <= goal
+        p("| %s | %s | %s |" % (label, fmtv(value), "met" if ok else "**not met**"))
+
+    def paired(wl, case, v, w):
+        """median over rounds of the ratio within one round (robust to drift)"""
+        rows = data.get((wl, case), {})
+        a = {r["round"]: float(r["tps"]) for r in rows.get(v, []) if r["status"] == "ok"}
+        b = {r["round"]: float(r["tps"]) for r in rows.get(w, []) if r["status"] == "ok"}
+        rs = [a[k] / b[k] for k in a if k in b and b[k] > 0]
+        return statistics.median(rs) if rs else None
+
+    def rt(wl, case, v, w, goal, label):
+        value = ratio(t(wl, case, v), t(wl, case, w))
+        pr = paired(wl, case, v, w)
+        target(label, value, goal,
+               lambda x: "%.2fx (median of per-round ratios %s)" % (x, fmt(pr, 2) + "x"))
+
+    rt("store1", "c1-off", "D", "A", 1.4, "store, text: D >= 1.4x A")
+    rt("store1", "c1-off", "D", "C", 1.1, "store, text: D >= 1.1x C")
+    rt("store1", "c1-off", "D-packed", "C", 2.0, "store, packed: D-packed >= 2.0x C (text)")
+    rt("store1", "c1-off", "D-packed", "A", 2.5, "store, packed: D-packed >= 2.5x A")
+    rt("cms", "c1-off", "D", "A", 2.5, "select_cms: D >= 2.5x A")
+    rt("cms", "c1-off", "D", "C", 1.2, "select_cms: D >= 1.2x C")
+    one = t("perchunk", "1-chunk", "D-packed")
+    twenty = t("perchunk", "20-chunks", "D-packed")
+    src = "perchunk workload, interleaved"
+    if not (one and twenty):
+        one = t("store1", "c1-off", "D-packed")
+        twenty = t("store20", "c1-off", "D-packed")
+        src = "store1 and store20 workloads, not interleaved"
+    pr = None
+    if src.startswith("perchunk"):
+        a = {r["round"]: float(r["tps"]) for r in data.get(("perchunk", "1-chunk"), {}).get("D-packed", [])
+             if r["status"] == "ok"}
+        b = {r["round"]: float(r["tps"]) for r in data.get(("perchunk", "20-chunks"), {}).get("D-packed", [])
+             if r["status"] == "ok"}
+        rs = [a[k] / (b[k] * 20) for k in a if k in b and b[k] > 0]
+        pr = statistics.median(rs) if rs else None
+    if one and twenty:
+        per_chunk = (1 / twenty) / 20 / (1 / one)
+        marginal = ((1 / twenty) - (1 / one)) / 19 / (1 / one)
+        target("20-chunk packed call: cost per chunk <= 40%% of a 1-chunk call "
+               "(%s: 1-chunk %.3f ms, 20-chunk %.3f ms; marginal chunk %.0f%%)"
+               % (src, 1000 / one, 1000 / twenty, 100 * marginal),
+               per_chunk, 0.40, lambda v: "%.0f%%%s" % (100 * v, "" if pr is None else
+                                                         " (median of per-round ratios %.0f%%)" % (100 * pr)),
+               higher=False)
+    else:
+        target("20-chunk packed call: cost per chunk <= 40% of a 1-chunk call", None, 0, str)
+    for v in ("D", "D-packed"):
+        target("13 clients, one lead >= 0.8x 13 leads (%s)" % v,
+               ratio(t("store13", "one-lead", v), t("store13", "13-leads", v)), 0.8,
+               lambda x: "%.2fx" % x)
+    for what, (g0, last, _) in mem_growth.items():
+        target("memory: %d calls of %s grow the backend < 1 MB" % (
+            last, "store_section_result" if what == "store" else "select_cms"),
+            g0 / 1048576, 1.0, lambda v: "%+.3f MB" % v, higher=False)
+    p()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
