@@ -24,3 +24,6 @@ EXTRA_CLEAN = results regression.diffs regression.out
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# every object includes the shared header (PGXS tracks no header dependencies)
+$(OBJS): src/leadstore.h

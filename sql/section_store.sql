@@ -137,6 +137,18 @@ SELECT count(*) AS rows, min(array_length(embedding, 1)) AS dim,
 	   bool_and(embedding = (SELECT v FROM wide)) AS equal
 FROM rfp_embeddings WHERE lead_id = 'lead-5' AND section_id = 'wide-13';
 
+-- 37 chunks go in batches of 16, 16, 4 and 1 rows: every row keeps its
+-- own index, text and embedding, and the ids follow chunk_index
+SELECT chunks_written FROM leadstore.store_section_result('lead-5', 'batches',
+	'{}', chunks => (SELECT array_agg('c' || i ORDER BY i) FROM generate_series(0, 36) i),
+	embeddings => (SELECT array_agg(ARRAY[i, -i]::real[] ORDER BY i)
+				   FROM generate_series(0, 36) i));
+SELECT count(*) AS rows,
+	   count(*) FILTER (WHERE content = 'c' || chunk_index
+					   AND embedding = ARRAY[chunk_index, -chunk_index]::real[]) AS matching,
+	   array_agg(chunk_index ORDER BY id) = array_agg(chunk_index ORDER BY chunk_index) AS ids_in_order
+FROM rfp_embeddings WHERE lead_id = 'lead-5' AND section_id = 'batches';
+
 -- the embedding column is stored out of line, uncompressed
 SELECT attstorage FROM pg_attribute
 WHERE attrelid = 'rfp_embeddings'::regclass AND attname = 'embedding';

@@ -19,6 +19,15 @@
 /* Largest embedding dimension accepted (pgvector's vector limit too) */
 #define LS_MAX_DIMENSIONS	16000
 
+/*
+ * The chunk inserts: parameters $1..$6 are the same for every row (rfp_id,
+ * lead_id, section_id, agent_name, chunk_type, metadata), then 4 per row
+ * (id, chunk_index, content, embedding).  LS_MAX_CHUNK_BATCH rows at most.
+ */
+#define LS_CHUNK_SHARED_ARGS	6
+#define LS_CHUNK_ROW_ARGS		4
+#define LS_MAX_CHUNK_BATCH		16
+
 /* Length of a UUID in its text form, without the terminating NUL */
 #define LS_UUID_TEXT_LEN	36
 
@@ -36,7 +45,11 @@ typedef enum LsPlanId
 	LS_PLAN_LEAD_RFP,			/* the lead's rfp_id, no lock */
 	LS_PLAN_SECTION_UPSERT,		/* insert ... on conflict do update */
 	LS_PLAN_CHUNKS_DELETE,		/* delete a section's chunks */
-	LS_PLAN_CHUNK_INSERT,		/* insert one chunk */
+	LS_PLAN_CHUNK_INSERT_1,		/* insert 1, 2, 4, 8 or 16 chunks: */
+	LS_PLAN_CHUNK_INSERT_2,		/* one multi-row VALUES statement each */
+	LS_PLAN_CHUNK_INSERT_4,
+	LS_PLAN_CHUNK_INSERT_8,
+	LS_PLAN_CHUNK_INSERT_16,
 	LS_PLAN_LEAD_LOCK,			/* lead row FOR NO KEY UPDATE */
 	LS_PLAN_LEAD_LOCK_NOWAIT,
 	LS_PLAN_TECH_LOCK,			/* technology row FOR SHARE */
@@ -51,6 +64,7 @@ typedef enum LsPlanId
 
 /* plans.c */
 extern SPIPlanPtr ls_plan_get(LsPlanId id);
+extern LsPlanId ls_chunk_insert_plan(int remaining, int *batch);
 extern void ls_plan_execute(LsPlanId id, Datum *values, const char *nulls,
 							int expected, uint64 maxrows);
 
@@ -82,6 +96,5 @@ extern void ls_lead_not_found(const char *lead_id) pg_attribute_noreturn();
 
 /* uuidv7.c */
 extern void ls_uuidv7_text(char *buf);
-extern text *ls_uuidv7(void);
 
 #endif							/* LEADSTORE_H */

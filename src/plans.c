@@ -102,10 +102,11 @@ static const LsColumn model_columns[] = {
  */
 typedef struct LsStatement
 {
-	const char *sql;
+	const char *sql;			/* NULL: built by chunk_insert_sql */
 	int			nargs;
 	Oid			argtypes[10];
 	int			tables;			/* mask of LS_T(LsTable) */
+	int			batch;			/* chunk inserts: rows per statement */
 } LsStatement;
 
 #define LEAD_LOCK_SQL \
@@ -154,16 +155,11 @@ static const LsStatement statements[LS_NUM_PLANS] = {
 		"AND e.\"section_id\" OPERATOR(pg_catalog.=) $2",
 		2, {TEXTOID, TEXTOID}, LS_T(LS_TABLE_EMBEDDINGS)
 	},
-	[LS_PLAN_CHUNK_INSERT] = {
-		"INSERT INTO %1$s.\"rfp_embeddings\" "
-		"(\"id\", \"rfp_id\", \"lead_id\", \"section_id\", \"agent_name\", "
-		"\"chunk_type\", \"chunk_index\", \"content\", \"metadata\", "
-		"\"embedding\", \"created_at\") "
-		"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, pg_catalog.now())",
-		10, {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT4OID,
-		TEXTOID, JSONBOID, FLOAT4ARRAYOID},
-		LS_T(LS_TABLE_EMBEDDINGS)
-	},
+	[LS_PLAN_CHUNK_INSERT_1] = {NULL, 0, {0}, LS_T(LS_TABLE_EMBEDDINGS), 1},
+	[LS_PLAN_CHUNK_INSERT_2] = {NULL, 0, {0}, LS_T(LS_TABLE_EMBEDDINGS), 2},
+	[LS_PLAN_CHUNK_INSERT_4] = {NULL, 0, {0}, LS_T(LS_TABLE_EMBEDDINGS), 4},
+	[LS_PLAN_CHUNK_INSERT_8] = {NULL, 0, {0}, LS_T(LS_TABLE_EMBEDDINGS), 8},
+	[LS_PLAN_CHUNK_INSERT_16] = {NULL, 0, {0}, LS_T(LS_TABLE_EMBEDDINGS), 16},
 	[LS_PLAN_LEAD_LOCK] = {
 		LEAD_LOCK_SQL, 1, {TEXTOID}, LS_T(LS_TABLE_LEADS)
 	},
@@ -204,6 +200,66 @@ static const LsStatement statements[LS_NUM_PLANS] = {
 		2, {TEXTOID, TIMESTAMPTZOID}, LS_T(LS_TABLE_SECTIONS)
 	},
 };
+
+/*
+ * chunk_insert_sql -- the text of the chunk insert for batch rows, with its
+ *		parameter types in argtypes (LS_CHUNK_SHARED_ARGS + LS_CHUNK_ROW_ARGS x
+ *		batch of them).  One statement for several rows saves an executor
+ *		start and a plan check per chunk; each embedding is still its own
+ *		1-D real[] parameter, so pgvector's assignment cast applies per row.
+ */
+static char *
+chunk_insert_sql(const char *qschema, int batch, Oid *argtypes)
+{
+	StringInfoData buf;
+	int			r;
+
+	argtypes[0] = TEXTOID;		/* rfp_id */
+	argtypes[1] = TEXTOID;		/* lead_id */
+	argtypes[2] = TEXTOID;		/* section_id */
+	argtypes[3] = TEXTOID;		/* agent_name */
+	argtypes[4] = TEXTOID;		/* chunk_type */
+	argtypes[5] = JSONBOID;		/* metadata */
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf,
+					 "INSERT INTO %s.\"rfp_embeddings\" "
+					 "(\"id\", \"rfp_id\", \"lead_id\", \"section_id\", "
+					 "\"agent_name\", \"chunk_type\", \"chunk_index\", "
+					 "\"content\", \"metadata\", \"embedding\", \"created_at\") VALUES ",
+					 qschema);
+	for (r = 0; r < batch; r++)
+	{
+		int			p = LS_CHUNK_SHARED_ARGS + r * LS_CHUNK_ROW_ARGS;
+
+		argtypes[p] = TEXTOID;	/* id */
+		argtypes[p + 1] = INT4OID;	/* chunk_index */
+		argtypes[p + 2] = TEXTOID;	/* content */
+		argtypes[p + 3] = FLOAT4ARRAYOID;	/* embedding */
+		appendStringInfo(&buf,
+						 "%s($%d, $1, $2, $3, $4, $5, $%d, $%d, $6, $%d, "
+						 "pg_catalog.now())",
+						 r > 0 ? ", " : "", p + 1, p + 2, p + 3, p + 4);
+	}
+	return buf.data;
+}
+
+/*
+ * ls_chunk_insert_plan -- the chunk insert to use for the next rows
+ *		The largest batch (16, 8, 4, 2, 1) that does not exceed remaining;
+ *		sets *batch to its row count.
+ */
+LsPlanId
+ls_chunk_insert_plan(int remaining, int *batch)
+{
+	LsPlanId	id = LS_PLAN_CHUNK_INSERT_16;
+
+	Assert(remaining > 0);
+	while (statements[id].batch > remaining)
+		id--;
+	*batch = statements[id].batch;
+	return id;
+}
 
 /* The kept plans of one data schema (a hash entry; the name is the key) */
 typedef struct LsPlanSet
@@ -348,8 +404,21 @@ ls_plan_get(LsPlanId id)
 	 */
 	check_tables(set->schema, stmt->tables);
 
-	sql = psprintf(stmt->sql, quote_identifier(set->schema));
-	plan = SPI_prepare(sql, stmt->nargs, (Oid *) stmt->argtypes);
+	if (stmt->sql != NULL)
+	{
+		sql = psprintf(stmt->sql, quote_identifier(set->schema));
+		plan = SPI_prepare(sql, stmt->nargs, (Oid *) stmt->argtypes);
+	}
+	else
+	{
+		Oid			argtypes[LS_CHUNK_SHARED_ARGS +
+							 LS_CHUNK_ROW_ARGS * LS_MAX_CHUNK_BATCH];
+
+		sql = chunk_insert_sql(quote_identifier(set->schema), stmt->batch,
+							   argtypes);
+		plan = SPI_prepare(sql, LS_CHUNK_SHARED_ARGS +
+						   LS_CHUNK_ROW_ARGS * stmt->batch, argtypes);
+	}
 	if (plan == NULL)
 		elog(ERROR, "SPI_prepare failed for \"%s\": %s",
 			 sql, SPI_result_code_string(SPI_result));

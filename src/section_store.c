@@ -463,6 +463,67 @@ build_metadata(const char *section_id, const char *lead_id,
 }
 
 /*
+ * insert_chunks -- insert one rfp_embeddings row per chunk
+ *		The rows go in batches (ls_chunk_insert_plan: 16, 8, 4, 2, 1 rows per
+ *		statement).  The buffers of one batch, one 1-D real[] and one id per
+ *		row, are allocated once and refilled: no allocation per chunk.
+ */
+static void
+insert_chunks(Datum *chunk_texts, int nchunks, const LsEmbeddings *emb,
+			  Datum rfp_id, Datum lead_id, Datum section_id,
+			  Datum agent_name, Datum chunk_type, Datum metadata)
+{
+	Datum		values[LS_CHUNK_SHARED_ARGS +
+					   LS_CHUNK_ROW_ARGS * LS_MAX_CHUNK_BATCH];
+	char		nulls[lengthof(values)];
+	ArrayType  *rows[LS_MAX_CHUNK_BATCH];
+	text	   *ids[LS_MAX_CHUNK_BATCH];
+	int			nbuf = Min(nchunks, LS_MAX_CHUNK_BATCH);
+	int			done = 0;
+	int			r;
+
+	memset(nulls, ' ', sizeof(nulls));
+	values[0] = rfp_id;
+	values[1] = lead_id;
+	values[2] = section_id;
+	values[3] = agent_name;
+	values[4] = chunk_type;
+	values[5] = metadata;
+	for (r = 0; r < nbuf; r++)
+	{
+		rows[r] = new_row_array(emb->dim);
+		ids[r] = (text *) palloc(VARHDRSZ + LS_UUID_TEXT_LEN + 1);
+		SET_VARSIZE(ids[r], VARHDRSZ + LS_UUID_TEXT_LEN);
+	}
+
+	while (done < nchunks)
+	{
+		int			batch;
+		LsPlanId	plan = ls_chunk_insert_plan(nchunks - done, &batch);
+
+		CHECK_FOR_INTERRUPTS();
+		for (r = 0; r < batch; r++)
+		{
+			int			i = done + r;
+			Datum	   *row = values + LS_CHUNK_SHARED_ARGS + r * LS_CHUNK_ROW_ARGS;
+
+			/* ids are fixed-length: write each in place (with its NUL) */
+			ls_uuidv7_text(VARDATA(ids[r]));
+			fill_row(emb, i, rows[r]);
+			row[0] = PointerGetDatum(ids[r]);
+			row[1] = Int32GetDatum(i);
+			row[2] = chunk_texts[i];
+			row[3] = PointerGetDatum(rows[r]);
+		}
+		ls_plan_execute(plan, values, nulls, SPI_OK_INSERT, 0);
+		if (SPI_processed != (uint64) batch)
+			elog(ERROR, "chunk insert wrote " UINT64_FORMAT " rows, expected %d",
+				 SPI_processed, batch);
+		done += batch;
+	}
+}
+
+/*
  * leadstore_store_section_result -- SQL: leadstore.store_section_result(
  *		lead_id, section_id, content, confidence, sources, chunks, embeddings,
  *		chunk_type, agent_name, embeddings_packed) RETURNS section_write
@@ -491,8 +552,8 @@ leadstore_store_section_result(PG_FUNCTION_ARGS)
 	LsEmbeddings emb;
 	MemoryContext callerctx = CurrentMemoryContext;
 	TupleDesc	tupdesc;
-	Datum		values[10];
-	char		nulls[10];
+	Datum		values[6];
+	char		nulls[6];
 	char		section_row_id[LS_UUID_TEXT_LEN + 1];
 	char	   *stored_id;
 	char	   *rfp_id;
@@ -502,7 +563,6 @@ leadstore_store_section_result(PG_FUNCTION_ARGS)
 	Datum		result[5];
 	bool		result_nulls[5] = {false, false, false, false, false};
 	HeapTuple	tuple;
-	int			i;
 
 	/* Check every argument before touching any table */
 	ls_require_not_null(fcinfo, ARG_CONTENT, "content");
@@ -567,41 +627,20 @@ leadstore_store_section_result(PG_FUNCTION_ARGS)
 	ls_plan_execute(LS_PLAN_CHUNKS_DELETE, values, NULL, SPI_OK_DELETE, 0);
 	chunks_replaced = SPI_processed;
 
-	/* 4. Insert the new chunks, each embedding bound as a 1-D real[] */
+	/*
+	 * 4. Insert the new chunks, up to LS_MAX_CHUNK_BATCH rows per statement,
+	 * each embedding bound as its own 1-D real[]
+	 */
 	if (nchunks > 0)
-	{
-		ArrayType  *row = new_row_array(emb.dim);
-		text	   *id = ls_uuidv7();
-		char		idbuf[LS_UUID_TEXT_LEN + 1];
-
-		memset(nulls, ' ', sizeof(nulls));
-		values[0] = PointerGetDatum(id);
-		values[1] = CStringGetTextDatum(rfp_id);
-		values[2] = CStringGetTextDatum(lead_id);
-		values[3] = CStringGetTextDatum(section_id);
-		values[4] = CStringGetTextDatum(agent_name);
-		values[5] = CStringGetTextDatum(chunk_type);
-		values[8] = JsonbPGetDatum(build_metadata(section_id, lead_id,
-												  has_confidence, confidence,
-												  sources));
-		values[9] = PointerGetDatum(row);
-
-		for (i = 0; i < nchunks; i++)
-		{
-			CHECK_FOR_INTERRUPTS();
-			if (i > 0)
-			{
-				/* a fresh id in the same buffer: ids are fixed-length */
-				ls_uuidv7_text(idbuf);
-				memcpy(VARDATA(id), idbuf, LS_UUID_TEXT_LEN);
-			}
-			values[6] = Int32GetDatum(i);
-			values[7] = chunk_texts[i];
-			fill_row(&emb, i, row);
-			ls_plan_execute(LS_PLAN_CHUNK_INSERT, values, nulls,
-							SPI_OK_INSERT, 0);
-		}
-	}
+		insert_chunks(chunk_texts, nchunks, &emb,
+					  CStringGetTextDatum(rfp_id),
+					  CStringGetTextDatum(lead_id),
+					  CStringGetTextDatum(section_id),
+					  CStringGetTextDatum(agent_name),
+					  CStringGetTextDatum(chunk_type),
+					  JsonbPGetDatum(build_metadata(section_id, lead_id,
+													has_confidence,
+													confidence, sources)));
 
 	/* Build the result in the caller's context, then leave SPI */
 	MemoryContextSwitchTo(callerctx);

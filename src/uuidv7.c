@@ -84,15 +84,3 @@ ls_uuidv7_text(char *buf)
 	}
 	*p = '\0';
 }
-
-/*
- * ls_uuidv7 -- a new UUIDv7 as a text datum in the current memory context
- */
-text *
-ls_uuidv7(void)
-{
-	char		buf[LS_UUID_TEXT_LEN + 1];
-
-	ls_uuidv7_text(buf);
-	return cstring_to_text_with_len(buf, LS_UUID_TEXT_LEN);
-}
