@@ -20,7 +20,7 @@ ls_log()
 #		one is missing, so a warm machine skips apt entirely).
 ls_install_deps()
 {
-	local pkgs="postgresql-$LS_PGVER postgresql-server-dev-$LS_PGVER postgresql-$LS_PGVER-pgtap libtap-parser-sourcehandler-pgtap-perl make gcc"
+	local pkgs="postgresql-$LS_PGVER postgresql-server-dev-$LS_PGVER postgresql-$LS_PGVER-pgtap libtap-parser-sourcehandler-pgtap-perl pg-bsd-indent make gcc"
 	local missing="" p
 	for p in $pkgs; do
 		dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"

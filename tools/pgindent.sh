@@ -8,7 +8,7 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
-command -v pg_bsd_indent >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pg-bsd-indent >/dev/null
+command -v pg_bsd_indent >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pg-bsd-indent >/dev/null; }
 inc=$(/usr/lib/postgresql/15/bin/pg_config --includedir-server)
 typedefs=$(mktemp)
 trap 'rm -f "$typedefs" "$typedefs".*' EXIT

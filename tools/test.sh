@@ -9,8 +9,8 @@
 #	   socket and 127.0.0.1:$LS_TEST_PORT,
 #	4. runs every suite: pg_regress (make installcheck), pgTAP (pg_prove),
 #	   isolation (pg_isolation_regress), the Drizzle/node-postgres client
-#	   suite (node --test) and a one-transaction smoke run of each benchmark
-#	   script, counting each test case,
+#	   suite (node --test), a one-transaction smoke run of each benchmark
+#	   script and a pgindent check of src/, counting each test case,
 #	5. stops the cluster and prints the counts.
 #
 # Exit status 0 only when nothing failed.  Logs: .test-output/.
@@ -119,6 +119,15 @@ if [ -x bench/run ]; then
 	grep -E '^smoke ' "$out/bench-smoke.log" >&2
 	if [ "$p" = 0 ] && [ "$f" = 0 ]; then f=1; tail -40 "$out/bench-smoke.log" >&2; fi
 	count bench-smoke "$p" "$f"
+fi
+
+# --- format: src/ is as pgindent leaves it -----------------------------
+ls_log "format (tools/pgindent.sh --check)"
+if bash tools/pgindent.sh --check >"$out/pgindent.log" 2>&1; then
+	count pgindent 1 0
+else
+	cat "$out/pgindent.log" >&2
+	count pgindent 0 1
 fi
 
 echo "$passed passed, $failed failed"
