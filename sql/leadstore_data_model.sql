@@ -61,7 +61,10 @@ CREATE TABLE leads (
 
 CREATE INDEX leads_rfp_id_idx ON leads (rfp_id);
 CREATE INDEX leads_business_unit_id_idx ON leads (business_unit_id);
-CREATE INDEX leads_selected_cms_id_idx ON leads (selected_cms_id);
+-- No index on selected_cms_id or the deep_scan_* columns: the CMS selection
+-- and deep-scan functions update them often, and with none of the columns
+-- they write indexed, those updates are HOT (no index insertions, less
+-- bloat).  The price: deleting a technology (ON DELETE SET NULL) scans leads.
 
 CREATE TABLE lead_section_data (
 	id			text PRIMARY KEY,
