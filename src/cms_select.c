@@ -4,8 +4,9 @@
  *	  CMS selection for a lead with row locking: select_cms, select_cms_if,
  *	  clear_cms_selection and select_default_cms.
  *
- * Each function locks the lead FOR NO KEY UPDATE and reads it under the lock
- * (lead_lock.c), then locks the chosen technology FOR SHARE, so that neither
+ * Each function locks the lead FOR NO KEY UPDATE and reads it under the lock,
+ * then locks the chosen technology FOR SHARE (select_cms and select_cms_if
+ * do both in one statement, plans.c), so that neither
  * the lead's business unit nor the technology's business unit and category
  * can change between the check and the commit.  Always the lead first and
  * the technology second, so two selections cannot deadlock.  A selection
@@ -36,27 +37,13 @@ ids_equal(const char *a, const char *b)
 }
 
 /*
- * lock_cms -- lock technology cms_id FOR SHARE [NOWAIT] and check that it is
- *		a CMS of the lead's business unit
- *		P0002 when it does not exist (or RLS hides it), 22023 otherwise.
+ * check_cms -- 22023 unless the technology (business unit bu, category
+ *		category) is a CMS of the lead's business unit
  */
 static void
-lock_cms(const char *cms_id, const char *lead_id, const LsLead *lead,
-		 bool nowait)
+check_cms(const char *cms_id, const char *lead_id, const LsLead *lead,
+		  const char *bu, const char *category)
 {
-	Datum		arg = CStringGetTextDatum(cms_id);
-	char	   *bu;
-	char	   *category;
-
-	ls_plan_execute(nowait ? LS_PLAN_TECH_LOCK_NOWAIT : LS_PLAN_TECH_LOCK,
-					&arg, NULL, SPI_OK_SELECT, 1);
-	if (SPI_processed == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_NO_DATA_FOUND),
-				 errmsg("technology \"%s\" does not exist", cms_id)));
-	bu = ls_spi_text(1, NULL);
-	category = ls_spi_text(2, NULL);
-
 	if (category == NULL || strcmp(category, "CMS") != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -75,6 +62,40 @@ lock_cms(const char *cms_id, const char *lead_id, const LsLead *lead,
 						   lead->business_unit_id ? lead->business_unit_id : "(none)"),
 				 errhint("Choose a CMS of business unit \"%s\".",
 						 lead->business_unit_id ? lead->business_unit_id : "(none)")));
+}
+
+/*
+ * connect_and_lock_both -- SPI_connect, then lock the lead FOR NO KEY UPDATE
+ *		and the technology cms_id FOR SHARE [NOWAIT], in that order and in one
+ *		statement, read both and check that the technology is a CMS of the
+ *		lead's business unit
+ *		P0002 when the lead (checked first) or the technology does not exist
+ *		or RLS hides it; 22023 when it is not a CMS of the business unit.
+ */
+static void
+connect_and_lock_both(const char *lead_id, const char *cms_id, bool nowait,
+					  LsLead *lead)
+{
+	Datum		args[2];
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	args[0] = CStringGetTextDatum(lead_id);
+	args[1] = CStringGetTextDatum(cms_id);
+	ls_plan_execute(nowait ? LS_PLAN_LEAD_TECH_LOCK_NOWAIT : LS_PLAN_LEAD_TECH_LOCK,
+					args, NULL, SPI_OK_SELECT, 1);
+	if (SPI_processed == 0)
+	{
+		/* one of them is missing: the lead's error comes first */
+		ls_lock_lead(lead_id, nowait, lead);
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("technology \"%s\" does not exist", cms_id)));
+	}
+	memset(lead, 0, sizeof(*lead));
+	lead->business_unit_id = ls_spi_text(1, NULL);
+	lead->selected_cms_id = ls_spi_text(2, NULL);
+	check_cms(cms_id, lead_id, lead, ls_spi_text(3, NULL), ls_spi_text(4, NULL));
 }
 
 /*
@@ -158,8 +179,7 @@ leadstore_select_cms(PG_FUNCTION_ARGS)
 	MemoryContext callerctx = CurrentMemoryContext;
 	LsLead		lead;
 
-	connect_and_lock(lead_id, nowait, &lead);
-	lock_cms(cms_id, lead_id, &lead, nowait);
+	connect_and_lock_both(lead_id, cms_id, nowait, &lead);
 	return finish_selection(fcinfo, callerctx, lead_id,
 							lead.selected_cms_id, cms_id);
 }
@@ -183,8 +203,7 @@ leadstore_select_cms_if(PG_FUNCTION_ARGS)
 	MemoryContext callerctx = CurrentMemoryContext;
 	LsLead		lead;
 
-	connect_and_lock(lead_id, nowait, &lead);
-	lock_cms(cms_id, lead_id, &lead, nowait);
+	connect_and_lock_both(lead_id, cms_id, nowait, &lead);
 	if (!ids_equal(lead.selected_cms_id, expected))
 		cms_id = lead.selected_cms_id;
 	return finish_selection(fcinfo, callerctx, lead_id,

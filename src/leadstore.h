@@ -52,8 +52,8 @@ typedef enum LsPlanId
 	LS_PLAN_CHUNK_INSERT_16,
 	LS_PLAN_LEAD_LOCK,			/* lead row FOR NO KEY UPDATE */
 	LS_PLAN_LEAD_LOCK_NOWAIT,
-	LS_PLAN_TECH_LOCK,			/* technology row FOR SHARE */
-	LS_PLAN_TECH_LOCK_NOWAIT,
+	LS_PLAN_LEAD_TECH_LOCK,		/* both, lead first, in one statement */
+	LS_PLAN_LEAD_TECH_LOCK_NOWAIT,
 	LS_PLAN_DEFAULT_CMS,		/* business unit's default CMS, FOR SHARE */
 	LS_PLAN_DEFAULT_CMS_NOWAIT,
 	LS_PLAN_LEAD_SET_CMS,		/* update leads.selected_cms_id */

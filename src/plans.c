@@ -116,10 +116,20 @@ typedef struct LsStatement
 	"FROM %1$s.\"leads\" l WHERE l.\"id\" OPERATOR(pg_catalog.=) $1 " \
 	"FOR NO KEY UPDATE OF l"
 
-#define TECH_LOCK_SQL \
-	"SELECT t.\"business_unit_id\", t.\"category\" " \
-	"FROM %1$s.\"technologies\" t WHERE t.\"id\" OPERATOR(pg_catalog.=) $1 " \
-	"FOR SHARE OF t"
+/*
+ * The lead and the technology of a CMS selection, locked by one statement:
+ * ExecLockRows takes the row marks in the order of the locking clauses, so
+ * the lead is locked (and, under READ COMMITTED, re-read) first.  An inner
+ * join: a locking clause cannot apply to the nullable side of an outer join,
+ * so no row means "one of them is missing" and the caller finds out which.
+ */
+#define LEAD_TECH_LOCK_SQL(NOWAIT) \
+	"SELECT l.\"business_unit_id\", l.\"selected_cms_id\", " \
+	"t.\"business_unit_id\", t.\"category\" " \
+	"FROM %1$s.\"leads\" l, %1$s.\"technologies\" t " \
+	"WHERE l.\"id\" OPERATOR(pg_catalog.=) $1 " \
+	"AND t.\"id\" OPERATOR(pg_catalog.=) $2 " \
+	"FOR NO KEY UPDATE OF l" NOWAIT " FOR SHARE OF t" NOWAIT
 
 #define DEFAULT_CMS_SQL \
 	"SELECT t.\"id\" FROM %1$s.\"technologies\" t " \
@@ -166,11 +176,13 @@ static const LsStatement statements[LS_NUM_PLANS] = {
 	[LS_PLAN_LEAD_LOCK_NOWAIT] = {
 		LEAD_LOCK_SQL " NOWAIT", 1, {TEXTOID}, LS_T(LS_TABLE_LEADS)
 	},
-	[LS_PLAN_TECH_LOCK] = {
-		TECH_LOCK_SQL, 1, {TEXTOID}, LS_T(LS_TABLE_TECHNOLOGIES)
+	[LS_PLAN_LEAD_TECH_LOCK] = {
+		LEAD_TECH_LOCK_SQL(""), 2, {TEXTOID, TEXTOID},
+		LS_T(LS_TABLE_LEADS) | LS_T(LS_TABLE_TECHNOLOGIES)
 	},
-	[LS_PLAN_TECH_LOCK_NOWAIT] = {
-		TECH_LOCK_SQL " NOWAIT", 1, {TEXTOID}, LS_T(LS_TABLE_TECHNOLOGIES)
+	[LS_PLAN_LEAD_TECH_LOCK_NOWAIT] = {
+		LEAD_TECH_LOCK_SQL(" NOWAIT"), 2, {TEXTOID, TEXTOID},
+		LS_T(LS_TABLE_LEADS) | LS_T(LS_TABLE_TECHNOLOGIES)
 	},
 	[LS_PLAN_DEFAULT_CMS] = {
 		DEFAULT_CMS_SQL, 1, {TEXTOID}, LS_T(LS_TABLE_TECHNOLOGIES)
