@@ -16,7 +16,7 @@ DATA = sql/leadstore--0.1.0.sql sql/leadstore_data_model.sql
 PGFILEDESC = "leadstore - atomic multi-table writes for lead qualification"
 
 # pg_regress: sql/<test>.sql against expected/<test>.out, in this order
-REGRESS = setup section_store cms_select deep_scan errors settings
+REGRESS = setup section_store cms_select deep_scan errors settings plans
 REGRESS_OPTS = --dbname=leadstore_regress
 
 EXTRA_CLEAN = results regression.diffs regression.out
