@@ -45,14 +45,17 @@ typedef enum LsPlanId
 	LS_PLAN_LEAD_RFP,			/* the lead's rfp_id, no lock */
 	LS_PLAN_SECTION_UPSERT,		/* insert ... on conflict do update */
 	LS_PLAN_CHUNKS_DELETE,		/* delete a section's chunks */
-	LS_PLAN_CHUNK_INSERT_1,		/* insert 1, 2, 4, 8 or 16 chunks: */
-	LS_PLAN_CHUNK_INSERT_2,		/* one multi-row VALUES statement each */
+	LS_PLAN_CHUNK_INSERT_1,		/* insert 1, 2, 4, 8 or 16 chunks with one */
+	LS_PLAN_CHUNK_INSERT_2,		/* multi-row VALUES statement; consecutive and
+								 * growing: ls_chunk_insert_plan walks down
+								 * from _16 */
 	LS_PLAN_CHUNK_INSERT_4,
 	LS_PLAN_CHUNK_INSERT_8,
 	LS_PLAN_CHUNK_INSERT_16,
 	LS_PLAN_LEAD_LOCK,			/* lead row FOR NO KEY UPDATE */
 	LS_PLAN_LEAD_LOCK_NOWAIT,
-	LS_PLAN_LEAD_TECH_LOCK,		/* both, lead first, in one statement */
+	LS_PLAN_LEAD_TECH_LOCK,		/* lead FOR NO KEY UPDATE, then technology FOR
+								 * SHARE, in one statement */
 	LS_PLAN_LEAD_TECH_LOCK_NOWAIT,
 	LS_PLAN_DEFAULT_CMS,		/* business unit's default CMS, FOR SHARE */
 	LS_PLAN_DEFAULT_CMS_NOWAIT,
