@@ -8,6 +8,7 @@ OBJS = \
 	src/plans.o \
 	src/uuidv7.o \
 	src/lead_lock.o \
+	src/row_lock.o \
 	src/section_store.o \
 	src/cms_select.o \
 	src/deep_scan.o
@@ -16,7 +17,7 @@ DATA = sql/leadstore--0.1.0.sql sql/leadstore_data_model.sql
 PGFILEDESC = "leadstore - atomic multi-table writes for lead qualification"
 
 # pg_regress: sql/<test>.sql against expected/<test>.out, in this order
-REGRESS = setup section_store cms_select deep_scan errors settings plans
+REGRESS = setup section_store cms_select deep_scan errors settings plans row_lock
 REGRESS_OPTS = --dbname=leadstore_regress
 
 EXTRA_CLEAN = results regression.diffs regression.out

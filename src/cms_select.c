@@ -19,6 +19,7 @@
  */
 #include "postgres.h"
 
+#include "catalog/pg_type_d.h"
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "utils/builtins.h"
@@ -64,38 +65,88 @@ check_cms(const char *cms_id, const char *lead_id, const LsLead *lead,
 						 lead->business_unit_id ? lead->business_unit_id : "(none)")));
 }
 
+/* The technology's columns read under its lock */
+static const LsRowColumn tech_columns[] = {
+	{"business_unit_id", TEXTOID},
+	{"category", TEXTOID},
+};
+
+/*
+ * technology_not_found -- P0002 for a technology that does not exist or
+ *		that a row-level-security policy hides
+ */
+static void
+technology_not_found(const char *cms_id)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NO_DATA_FOUND),
+			 errmsg("technology \"%s\" does not exist", cms_id)));
+}
+
 /*
  * connect_and_lock_both -- SPI_connect, then lock the lead FOR NO KEY UPDATE
- *		and the technology cms_id FOR SHARE [NOWAIT], in that order and in one
- *		statement, read both and check that the technology is a CMS of the
- *		lead's business unit
+ *		and the technology cms_id FOR SHARE [NOWAIT], in that order, read
+ *		both and check that the technology is a CMS of the lead's business
+ *		unit
  *		P0002 when the lead (checked first) or the technology does not exist
  *		or RLS hides it; 22023 when it is not a CMS of the business unit.
+ *		Each lock is taken by row_lock.c when it can, else by a statement;
+ *		when neither can be, one statement locks both (LS_PLAN_LEAD_TECH_LOCK).
  */
 static void
 connect_and_lock_both(const char *lead_id, const char *cms_id, bool nowait,
 					  LsLead *lead)
 {
 	Datum		args[2];
+	Datum		values[lengthof(tech_columns)];
+	bool		isnull[lengthof(tech_columns)];
+	bool		found;
+	char	   *bu;
+	char	   *category;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	args[0] = CStringGetTextDatum(lead_id);
-	args[1] = CStringGetTextDatum(cms_id);
-	ls_plan_execute(nowait ? LS_PLAN_LEAD_TECH_LOCK_NOWAIT : LS_PLAN_LEAD_TECH_LOCK,
-					args, NULL, SPI_OK_SELECT, 1);
-	if (SPI_processed == 0)
+
+	if (!ls_try_lock_lead(lead_id, nowait, lead))
 	{
-		/* one of them is missing: the lead's error comes first */
-		ls_lock_lead(lead_id, nowait, lead);
-		ereport(ERROR,
-				(errcode(ERRCODE_NO_DATA_FOUND),
-				 errmsg("technology \"%s\" does not exist", cms_id)));
+		/* both by one statement */
+		args[0] = CStringGetTextDatum(lead_id);
+		args[1] = CStringGetTextDatum(cms_id);
+		ls_plan_execute(nowait ? LS_PLAN_LEAD_TECH_LOCK_NOWAIT :
+						LS_PLAN_LEAD_TECH_LOCK,
+						args, NULL, SPI_OK_SELECT, 1);
+		if (SPI_processed == 0)
+		{
+			/* one of them is missing: the lead's error comes first */
+			ls_lock_lead(lead_id, nowait, lead);
+			technology_not_found(cms_id);
+		}
+		memset(lead, 0, sizeof(*lead));
+		lead->business_unit_id = ls_spi_text(1, NULL);
+		lead->selected_cms_id = ls_spi_text(2, NULL);
+		bu = ls_spi_text(3, NULL);
+		category = ls_spi_text(4, NULL);
 	}
-	memset(lead, 0, sizeof(*lead));
-	lead->business_unit_id = ls_spi_text(1, NULL);
-	lead->selected_cms_id = ls_spi_text(2, NULL);
-	check_cms(cms_id, lead_id, lead, ls_spi_text(3, NULL), ls_spi_text(4, NULL));
+	else if (ls_lock_row(LS_TABLE_TECHNOLOGIES, cms_id, LockTupleShare, nowait,
+						 lengthof(tech_columns), tech_columns, values, isnull,
+						 &found))
+	{
+		if (!found)
+			technology_not_found(cms_id);
+		bu = isnull[0] ? NULL : TextDatumGetCString(values[0]);
+		category = isnull[1] ? NULL : TextDatumGetCString(values[1]);
+	}
+	else
+	{
+		args[0] = CStringGetTextDatum(cms_id);
+		ls_plan_execute(nowait ? LS_PLAN_TECH_LOCK_NOWAIT : LS_PLAN_TECH_LOCK,
+						args, NULL, SPI_OK_SELECT, 1);
+		if (SPI_processed == 0)
+			technology_not_found(cms_id);
+		bu = ls_spi_text(1, NULL);
+		category = ls_spi_text(2, NULL);
+	}
+	check_cms(cms_id, lead_id, lead, bu, category);
 }
 
 /*

@@ -19,6 +19,7 @@
  */
 #include "postgres.h"
 
+#include "catalog/pg_type_d.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
@@ -37,21 +38,65 @@ ls_lead_not_found(const char *lead_id)
 			 errmsg("lead \"%s\" does not exist", lead_id)));
 }
 
+/* The lead's columns read under the lock, in LsLead's order */
+static const LsRowColumn lead_columns[] = {
+	{"business_unit_id", TEXTOID},
+	{"selected_cms_id", TEXTOID},
+	{"deep_scan_status", TEXTOID},
+	{"deep_scan_started_at", TIMESTAMPTZOID},
+	{"deep_scan_completed_at", TIMESTAMPTZOID},
+};
+
+/*
+ * ls_try_lock_lead -- ls_lock_lead through row_lock.c, without a statement
+ *		Returns false, having locked nothing but the table, when that path
+ *		does not apply to the leads table (row_lock.c's header says when).
+ */
+bool
+ls_try_lock_lead(const char *lead_id, bool nowait, LsLead *lead)
+{
+	Datum		values[lengthof(lead_columns)];
+	bool		isnull[lengthof(lead_columns)];
+	bool		found;
+
+	if (!ls_lock_row(LS_TABLE_LEADS, lead_id, LockTupleNoKeyExclusive, nowait,
+					 lengthof(lead_columns), lead_columns, values, isnull,
+					 &found))
+		return false;
+	if (!found)
+		ls_lead_not_found(lead_id);
+
+	lead->business_unit_id = isnull[0] ? NULL : TextDatumGetCString(values[0]);
+	lead->selected_cms_id = isnull[1] ? NULL : TextDatumGetCString(values[1]);
+	lead->deep_scan_status = isnull[2] ? NULL : TextDatumGetCString(values[2]);
+	lead->has_started_at = !isnull[3];
+	lead->started_at = isnull[3] ? 0 : DatumGetTimestampTz(values[3]);
+	lead->has_completed_at = !isnull[4];
+	lead->completed_at = isnull[4] ? 0 : DatumGetTimestampTz(values[4]);
+	return true;
+}
+
 /*
  * ls_lock_lead -- lock a lead FOR NO KEY UPDATE [NOWAIT] and read it
  *		Must be called between SPI_connect and SPI_finish; the strings in
  *		*lead live in the SPI procedure context.  With nowait a row locked by
  *		another transaction raises 55P03; otherwise lock_timeout applies.
+ *		P0002 when the lead does not exist.  Without a statement when
+ *		row_lock.c can (the same lock and re-read), else by LS_PLAN_LEAD_LOCK.
  */
 void
 ls_lock_lead(const char *lead_id, bool nowait, LsLead *lead)
 {
-	Datum		arg = CStringGetTextDatum(lead_id);
+	Datum		arg;
 	HeapTuple	tup;
 	TupleDesc	desc;
 	Datum		d;
 	bool		isnull;
 
+	if (ls_try_lock_lead(lead_id, nowait, lead))
+		return;
+
+	arg = CStringGetTextDatum(lead_id);
 	ls_plan_execute(nowait ? LS_PLAN_LEAD_LOCK_NOWAIT : LS_PLAN_LEAD_LOCK,
 					&arg, NULL, SPI_OK_SELECT, 1);
 	if (SPI_processed == 0)

@@ -15,6 +15,7 @@
 #include "fmgr.h"
 #include "datatype/timestamp.h"
 #include "executor/spi.h"
+#include "nodes/lockoptions.h"
 
 /* Largest embedding dimension accepted (pgvector's vector limit too) */
 #define LS_MAX_DIMENSIONS	16000
@@ -34,6 +35,16 @@
 /* Settings (leadstore.c) */
 extern char *leadstore_data_schema;
 extern int	leadstore_embedding_dimensions;
+
+/* The data-model tables leadstore reads and writes */
+typedef enum LsTable
+{
+	LS_TABLE_LEADS,
+	LS_TABLE_TECHNOLOGIES,
+	LS_TABLE_SECTIONS,
+	LS_TABLE_EMBEDDINGS,
+	LS_NUM_TABLES
+} LsTable;
 
 /*
  * Every statement leadstore runs.  Each is prepared once per backend and
@@ -57,6 +68,9 @@ typedef enum LsPlanId
 	LS_PLAN_LEAD_TECH_LOCK,		/* lead FOR NO KEY UPDATE, then technology FOR
 								 * SHARE, in one statement */
 	LS_PLAN_LEAD_TECH_LOCK_NOWAIT,
+	LS_PLAN_TECH_LOCK,			/* technology FOR SHARE (lead locked by
+								 * row_lock.c) */
+	LS_PLAN_TECH_LOCK_NOWAIT,
 	LS_PLAN_DEFAULT_CMS,		/* business unit's default CMS, FOR SHARE */
 	LS_PLAN_DEFAULT_CMS_NOWAIT,
 	LS_PLAN_LEAD_SET_CMS,		/* update leads.selected_cms_id */
@@ -66,6 +80,8 @@ typedef enum LsPlanId
 } LsPlanId;
 
 /* plans.c */
+extern const char *const ls_table_names[LS_NUM_TABLES];
+extern bool ls_model_columns_present(TupleDesc desc, LsTable table);
 extern SPIPlanPtr ls_plan_get(LsPlanId id);
 extern LsPlanId ls_chunk_insert_plan(int remaining, int *batch);
 extern void ls_plan_execute(LsPlanId id, Datum *values, const char *nulls,
@@ -94,8 +110,23 @@ typedef struct LsLead
 } LsLead;
 
 /* lead_lock.c */
+extern bool ls_try_lock_lead(const char *lead_id, bool nowait, LsLead *lead);
 extern void ls_lock_lead(const char *lead_id, bool nowait, LsLead *lead);
 extern void ls_lead_not_found(const char *lead_id) pg_attribute_noreturn();
+
+/* A column read under a row lock, and the type it must have (row_lock.c) */
+typedef struct LsRowColumn
+{
+	const char *name;
+	Oid			type;
+} LsRowColumn;
+
+#define LS_ROW_MAX_COLUMNS	8
+
+/* row_lock.c */
+extern bool ls_lock_row(LsTable table, const char *id, LockTupleMode mode,
+						bool nowait, int ncols, const LsRowColumn *cols,
+						Datum *values, bool *isnull, bool *found);
 
 /* uuidv7.c */
 extern void ls_uuidv7_text(char *buf);

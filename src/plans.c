@@ -38,16 +38,7 @@
 
 #include "leadstore.h"
 
-/* The data-model tables the statements use, as bits of a mask */
-typedef enum LsTable
-{
-	LS_TABLE_LEADS,
-	LS_TABLE_TECHNOLOGIES,
-	LS_TABLE_SECTIONS,
-	LS_TABLE_EMBEDDINGS,
-	LS_NUM_TABLES
-} LsTable;
-
+/* The data-model tables a statement uses, as bits of a mask */
 #define LS_T(t)		(1 << (t))
 
 /* A column the statements use, and the type it must have */
@@ -58,7 +49,7 @@ typedef struct LsColumn
 	Oid			type;			/* InvalidOid: any type (embedding) */
 } LsColumn;
 
-static const char *const table_names[LS_NUM_TABLES] = {
+const char *const ls_table_names[LS_NUM_TABLES] = {
 	"leads", "technologies", "lead_section_data", "rfp_embeddings"
 };
 
@@ -131,6 +122,12 @@ typedef struct LsStatement
 	"AND t.\"id\" OPERATOR(pg_catalog.=) $2 " \
 	"FOR NO KEY UPDATE OF l" NOWAIT " FOR SHARE OF t" NOWAIT
 
+#define TECH_LOCK_SQL(NOWAIT) \
+	"SELECT t.\"business_unit_id\", t.\"category\" " \
+	"FROM %1$s.\"technologies\" t " \
+	"WHERE t.\"id\" OPERATOR(pg_catalog.=) $1 " \
+	"FOR SHARE OF t" NOWAIT
+
 #define DEFAULT_CMS_SQL \
 	"SELECT t.\"id\" FROM %1$s.\"technologies\" t " \
 	"WHERE t.\"business_unit_id\" OPERATOR(pg_catalog.=) $1 " \
@@ -183,6 +180,12 @@ static const LsStatement statements[LS_NUM_PLANS] = {
 	[LS_PLAN_LEAD_TECH_LOCK_NOWAIT] = {
 		LEAD_TECH_LOCK_SQL(" NOWAIT"), 2, {TEXTOID, TEXTOID},
 		LS_T(LS_TABLE_LEADS) | LS_T(LS_TABLE_TECHNOLOGIES)
+	},
+	[LS_PLAN_TECH_LOCK] = {
+		TECH_LOCK_SQL(""), 1, {TEXTOID}, LS_T(LS_TABLE_TECHNOLOGIES)
+	},
+	[LS_PLAN_TECH_LOCK_NOWAIT] = {
+		TECH_LOCK_SQL(" NOWAIT"), 1, {TEXTOID}, LS_T(LS_TABLE_TECHNOLOGIES)
 	},
 	[LS_PLAN_DEFAULT_CMS] = {
 		DEFAULT_CMS_SQL, 1, {TEXTOID}, LS_T(LS_TABLE_TECHNOLOGIES)
@@ -313,21 +316,21 @@ check_tables(const char *schema, int mask)
 		relids[t] = InvalidOid;
 		if ((mask & LS_T(t)) == 0)
 			continue;
-		relids[t] = get_relname_relid(table_names[t], nspid);
+		relids[t] = get_relname_relid(ls_table_names[t], nspid);
 		if (!OidIsValid(relids[t]))
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_TABLE),
 					 errmsg("relation \"%s.%s\" does not exist",
-							schema, table_names[t]),
+							schema, ls_table_names[t]),
 					 errdetail("leadstore needs the table \"%s\" of its reference data model.",
-							   table_names[t]),
+							   ls_table_names[t]),
 					 errhint(MODEL_HINT, schema)));
 		relkind = get_rel_relkind(relids[t]);
 		if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE)
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_TABLE),
 					 errmsg("relation \"%s.%s\" is not a table",
-							schema, table_names[t]),
+							schema, ls_table_names[t]),
 					 errhint(MODEL_HINT, schema)));
 	}
 
@@ -344,19 +347,53 @@ check_tables(const char *schema, int mask)
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_COLUMN),
 					 errmsg("column \"%s\" of relation \"%s.%s\" does not exist",
-							col->name, schema, table_names[col->table]),
+							col->name, schema, ls_table_names[col->table]),
 					 errhint(MODEL_HINT, schema)));
 		atttype = get_atttype(relids[col->table], attnum);
 		if (OidIsValid(col->type) && atttype != col->type)
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_COLUMN),
 					 errmsg("column \"%s\" of relation \"%s.%s\" has type %s",
-							col->name, schema, table_names[col->table],
+							col->name, schema, ls_table_names[col->table],
 							format_type_be(atttype)),
 					 errdetail("leadstore needs type %s.",
 							   format_type_be(col->type)),
 					 errhint(MODEL_HINT, schema)));
 	}
+}
+
+/*
+ * ls_model_columns_present -- whether a table's descriptor has every column
+ *		the statements use of that data-model table, of the expected type
+ *		The check of check_tables, for callers that have the relation open
+ *		and only want to know (row_lock.c: when not, the statement path runs
+ *		and check_tables reports it).
+ */
+bool
+ls_model_columns_present(TupleDesc desc, LsTable table)
+{
+	int			i;
+
+	for (i = 0; i < (int) lengthof(model_columns); i++)
+	{
+		const LsColumn *col = &model_columns[i];
+		bool		present = false;
+		int			a;
+
+		if (col->table != table)
+			continue;
+		for (a = 0; a < desc->natts && !present; a++)
+		{
+			Form_pg_attribute att = TupleDescAttr(desc, a);
+
+			present = !att->attisdropped &&
+				strcmp(NameStr(att->attname), col->name) == 0 &&
+				(!OidIsValid(col->type) || att->atttypid == col->type);
+		}
+		if (!present)
+			return false;
+	}
+	return true;
 }
 
 /*
