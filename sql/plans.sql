@@ -26,7 +26,10 @@ GROUP BY 1
 ORDER BY 1;
 
 -- eight stores and eight selections (alternating, so each one writes); the
--- arguments depend on i, or the function would run once and be rescanned
+-- arguments depend on i, or the function would run once and be rescanned.
+-- The selections prepare no statement at all: they lock and update the lead
+-- and lock the technology without one (row_lock.c; test row_lock shows when
+-- they use statements instead)
 SELECT count(*) AS calls FROM generate_series(1, 8) i,
 	LATERAL leadstore.store_section_result('lead-1', 'plans', to_jsonb(i),
 		chunks => ARRAY['a'], embeddings => '{1}') r;

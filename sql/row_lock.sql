@@ -1,25 +1,31 @@
 --
 -- row_lock: the CMS and deep-scan functions lock the lead (FOR NO KEY
 -- UPDATE) and the technology (FOR SHARE) without a statement (row_lock.c)
--- when the table allows it, and through a kept SPI statement otherwise.
--- Both give the same results; which one ran shows in the kept plans: a
--- locking statement is prepared (and appears in pg_backend_memory_contexts)
--- only when it is used.  Concurrency of both paths: isolation spec
--- row_lock_chain.
+-- when the table allows it, and through a kept SPI statement otherwise;
+-- likewise they update the lead they locked so without a statement
+-- (ExecSimpleRelationUpdate) when the table has no rules and no triggers but
+-- the foreign keys'.  Both ways give the same results; which one ran shows
+-- in the kept plans: a statement is prepared (and appears in
+-- pg_backend_memory_contexts) only when it is used.  Concurrency of both
+-- paths: isolation spec row_lock_chain.
 --
 \set SHOW_CONTEXT never
 
 CREATE VIEW lock_statements AS
-SELECT substring(ident FROM 'FROM ((?:"[^"]*"|[a-z_]+)\."[a-z_]+") ') AS from_table,
+SELECT split_part(ident, ' ', 1) AS statement,
+	   substring(ident FROM '(?:FROM|UPDATE) ((?:"[^"]*"|[a-z_]+)\."[a-z_]+") ') AS target,
+	   substring(ident FROM ' SET ("[a-z_]+")') AS sets,
 	   substring(ident FROM 'WHERE ([a-z]+\."[a-z_]+")') AS first_condition,
 	   substring(ident FROM 'FOR (?:NO KEY UPDATE|SHARE).*$') AS locking
 FROM pg_backend_memory_contexts
 WHERE name = 'CachedPlanSource'
-  AND ident ~ ' FOR (NO KEY UPDATE|SHARE)'
-  AND ident !~ 'FROM ONLY'	-- the foreign keys' own kept plans
-ORDER BY 1, 2, 3;
+  AND ident ~ '^(SELECT|UPDATE) '
+  AND ident ~ '\."(leads|technologies)"'
+  AND ident !~ ' ONLY '	-- the foreign keys' own kept plans
+ORDER BY 1, 2, 3, 4, 5;
 
--- the data model as shipped: no statement locks a lead or a technology by id
+-- the data model as shipped: no statement locks or updates a lead, or locks
+-- a technology by id
 \c
 SELECT * FROM leadstore.select_cms('lead-2', 'cms-wp');
 SELECT * FROM leadstore.select_cms_if('lead-2', 'cms-wp', 'cms-aem');
@@ -29,6 +35,14 @@ SELECT * FROM leadstore.select_cms('lead-2', 'cms-wp', nowait => true);
 SELECT * FROM leadstore.select_cms('lead-2', 'no-such-cms');
 SELECT * FROM leadstore.select_cms('no-such-lead', 'cms-wp');
 SELECT * FROM leadstore.select_cms('lead-2', 'cms-shopware');
+BEGIN;
+SELECT status AS began FROM leadstore.begin_deep_scan('lead-2');
+SELECT status AS finished FROM leadstore.finish_deep_scan('lead-2');
+SELECT deep_scan_status, deep_scan_started_at = now() AS started_now,
+	   deep_scan_completed_at = now() AS completed_now,
+	   updated_at = now() AS updated_now
+FROM leads WHERE id = 'lead-2';
+COMMIT;
 -- (select_default_cms finds the default CMS by business unit: a statement)
 SELECT * FROM lock_statements;
 
@@ -104,6 +118,70 @@ SELECT * FROM leadstore.select_cms('lead-k', 'cms-1');
 SELECT * FROM lock_statements;
 RESET leadstore.data_schema;
 DROP SCHEMA "No Key" CASCADE;
+
+-- the update without a statement does what an UPDATE does: CHECK
+-- constraints, stored generated columns, index entries, foreign keys
+\c
+ALTER TABLE leads ADD CONSTRAINT regress_no_wp
+	CHECK (selected_cms_id IS DISTINCT FROM 'cms-wp') NOT VALID;
+\set VERBOSITY terse
+SELECT * FROM leadstore.select_cms('lead-5', 'cms-wp');
+\set VERBOSITY default
+ALTER TABLE leads DROP CONSTRAINT regress_no_wp;
+ALTER TABLE leads ADD COLUMN regress_cms_upper text
+	GENERATED ALWAYS AS (upper(selected_cms_id)) STORED;
+CREATE INDEX regress_leads_cms ON leads (selected_cms_id);
+SELECT * FROM leadstore.select_cms('lead-5', 'cms-wp');
+SELECT * FROM leadstore.select_cms('lead-5', 'cms-drupal');
+SET enable_seqscan = off;
+SET enable_bitmapscan = off;
+EXPLAIN (COSTS OFF)
+SELECT id, regress_cms_upper FROM leads WHERE selected_cms_id = 'cms-drupal';
+SELECT id, regress_cms_upper FROM leads WHERE selected_cms_id = 'cms-drupal';
+SELECT id FROM leads WHERE selected_cms_id = 'cms-wp';
+RESET enable_seqscan;
+RESET enable_bitmapscan;
+DROP INDEX regress_leads_cms;
+ALTER TABLE leads DROP COLUMN regress_cms_upper;
+-- the foreign keys' triggers run: with selected_cms_id referencing another
+-- table, a CMS missing there is a foreign-key violation
+CREATE TABLE regress_approved_cms (id text PRIMARY KEY);
+INSERT INTO regress_approved_cms VALUES ('cms-aem');
+ALTER TABLE leads DROP CONSTRAINT leads_selected_cms_id_fkey;
+UPDATE leads SET selected_cms_id = NULL WHERE id = 'lead-5';
+ALTER TABLE leads ADD CONSTRAINT regress_approved_fkey
+	FOREIGN KEY (selected_cms_id) REFERENCES regress_approved_cms (id);
+\c
+SELECT * FROM leadstore.select_cms('lead-5', 'cms-wp');
+SELECT * FROM leadstore.select_cms('lead-5', 'cms-aem');
+SELECT * FROM leadstore.clear_cms_selection('lead-5');
+ALTER TABLE leads DROP CONSTRAINT regress_approved_fkey;
+DROP TABLE regress_approved_cms;
+ALTER TABLE leads ADD CONSTRAINT leads_selected_cms_id_fkey
+	FOREIGN KEY (selected_cms_id) REFERENCES technologies (id) ON DELETE SET NULL;
+SELECT * FROM lock_statements;
+
+-- a trigger of its own, or a rule, on leads: locked without a statement,
+-- updated by one (so that statement triggers and rules apply)
+CREATE FUNCTION regress_note_update() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	RAISE NOTICE '% % trigger on %', TG_WHEN, TG_LEVEL, TG_TABLE_NAME;
+	RETURN NULL;
+END
+$$;
+CREATE TRIGGER regress_after_statement AFTER UPDATE ON leads
+	FOR EACH STATEMENT EXECUTE FUNCTION regress_note_update();
+\c
+SELECT * FROM leadstore.select_cms('lead-5', 'cms-aem');
+SELECT status FROM leadstore.begin_deep_scan('lead-5');
+SELECT * FROM lock_statements;
+DROP TRIGGER regress_after_statement ON leads;
+CREATE RULE regress_notify AS ON UPDATE TO leads DO ALSO NOTIFY regress_leads;
+\c
+SELECT * FROM leadstore.select_cms('lead-5', 'cms-drupal');
+SELECT * FROM lock_statements;
+DROP RULE regress_notify ON leads;
+DROP FUNCTION regress_note_update();
 
 -- a lead kept in an inheritance child of leads: only a statement on leads
 -- sees it

@@ -19,10 +19,12 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "catalog/pg_type_d.h"
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "utils/builtins.h"
+#include "utils/timestamp.h"
 
 #include "leadstore.h"
 
@@ -129,7 +131,7 @@ connect_and_lock_both(const char *lead_id, const char *cms_id, bool nowait,
 	}
 	else if (ls_lock_row(LS_TABLE_TECHNOLOGIES, cms_id, LockTupleShare, nowait,
 						 lengthof(tech_columns), tech_columns, values, isnull,
-						 &found))
+						 &found, NULL))
 	{
 		if (!found)
 			technology_not_found(cms_id);
@@ -150,13 +152,27 @@ connect_and_lock_both(const char *lead_id, const char *cms_id, bool nowait,
 }
 
 /*
- * set_cms -- write leads.selected_cms_id (NULL clears it)
+ * set_cms -- write leads.selected_cms_id (NULL clears it) and updated_at
+ *		Without a statement when the lead was locked by row_lock.c and the
+ *		table allows it (ls_update_locked_row), else by LS_PLAN_LEAD_SET_CMS.
  */
 static void
-set_cms(const char *lead_id, const char *cms_id)
+set_cms(const char *lead_id, const LsLockedRow *row, const char *cms_id)
 {
+	static const LsRowColumn columns[] = {
+		{"selected_cms_id", TEXTOID},
+		{"updated_at", TIMESTAMPTZOID},
+	};
 	Datum		values[2];
+	bool		isnull[2];
 	char		nulls[2] = {' ', ' '};
+
+	values[0] = cms_id ? CStringGetTextDatum(cms_id) : (Datum) 0;
+	isnull[0] = cms_id == NULL;
+	values[1] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+	isnull[1] = false;
+	if (ls_update_locked_row(row, lengthof(columns), columns, values, isnull))
+		return;
 
 	values[0] = CStringGetTextDatum(lead_id);
 	values[1] = cms_id ? CStringGetTextDatum(cms_id) : (Datum) 0;
@@ -175,9 +191,10 @@ set_cms(const char *lead_id, const char *cms_id)
  */
 static Datum
 finish_selection(FunctionCallInfo fcinfo, MemoryContext callerctx,
-				 const char *lead_id, const char *previous,
+				 const char *lead_id, const LsLead *lead,
 				 const char *selected)
 {
+	const char *previous = lead->selected_cms_id;
 	bool		changed = !ids_equal(previous, selected);
 	TupleDesc	tupdesc;
 	Datum		values[4];
@@ -185,7 +202,7 @@ finish_selection(FunctionCallInfo fcinfo, MemoryContext callerctx,
 	HeapTuple	tuple;
 
 	if (changed)
-		set_cms(lead_id, selected);
+		set_cms(lead_id, &lead->row, selected);
 
 	MemoryContextSwitchTo(callerctx);
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
@@ -231,8 +248,7 @@ leadstore_select_cms(PG_FUNCTION_ARGS)
 	LsLead		lead;
 
 	connect_and_lock_both(lead_id, cms_id, nowait, &lead);
-	return finish_selection(fcinfo, callerctx, lead_id,
-							lead.selected_cms_id, cms_id);
+	return finish_selection(fcinfo, callerctx, lead_id, &lead, cms_id);
 }
 
 /*
@@ -257,8 +273,7 @@ leadstore_select_cms_if(PG_FUNCTION_ARGS)
 	connect_and_lock_both(lead_id, cms_id, nowait, &lead);
 	if (!ids_equal(lead.selected_cms_id, expected))
 		cms_id = lead.selected_cms_id;
-	return finish_selection(fcinfo, callerctx, lead_id,
-							lead.selected_cms_id, cms_id);
+	return finish_selection(fcinfo, callerctx, lead_id, &lead, cms_id);
 }
 
 /*
@@ -277,8 +292,7 @@ leadstore_clear_cms_selection(PG_FUNCTION_ARGS)
 	LsLead		lead;
 
 	connect_and_lock(lead_id, nowait, &lead);
-	return finish_selection(fcinfo, callerctx, lead_id,
-							lead.selected_cms_id, NULL);
+	return finish_selection(fcinfo, callerctx, lead_id, &lead, NULL);
 }
 
 /*
@@ -310,6 +324,5 @@ leadstore_select_default_cms(PG_FUNCTION_ARGS)
 		if (SPI_processed > 0)
 			selected = ls_spi_text(1, NULL);
 	}
-	return finish_selection(fcinfo, callerctx, lead_id,
-							lead.selected_cms_id, selected);
+	return finish_selection(fcinfo, callerctx, lead_id, &lead, selected);
 }

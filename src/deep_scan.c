@@ -17,6 +17,7 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "catalog/pg_type_d.h"
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "utils/builtins.h"
@@ -42,15 +43,35 @@ sections_since(const char *lead_id, bool has_since, TimestampTz since)
 }
 
 /*
- * set_state -- write the lead's deep-scan columns
+ * set_state -- write the lead's deep-scan columns and updated_at
+ *		Without a statement when the lead was locked by row_lock.c and the
+ *		table allows it (ls_update_locked_row), else by LS_PLAN_DEEP_SCAN_SET.
  */
 static void
-set_state(const char *lead_id, const char *status,
+set_state(const char *lead_id, const LsLockedRow *row, const char *status,
 		  bool has_started, TimestampTz started,
 		  bool has_completed, TimestampTz completed)
 {
+	static const LsRowColumn columns[] = {
+		{"deep_scan_status", TEXTOID},
+		{"deep_scan_started_at", TIMESTAMPTZOID},
+		{"deep_scan_completed_at", TIMESTAMPTZOID},
+		{"updated_at", TIMESTAMPTZOID},
+	};
 	Datum		values[4];
+	bool		isnull[4];
 	char		nulls[4] = {' ', ' ', ' ', ' '};
+
+	values[0] = CStringGetTextDatum(status);
+	isnull[0] = false;
+	values[1] = TimestampTzGetDatum(started);
+	isnull[1] = !has_started;
+	values[2] = TimestampTzGetDatum(completed);
+	isnull[2] = !has_completed;
+	values[3] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+	isnull[3] = false;
+	if (ls_update_locked_row(row, lengthof(columns), columns, values, isnull))
+		return;
 
 	values[0] = CStringGetTextDatum(lead_id);
 	values[1] = CStringGetTextDatum(status);
@@ -161,7 +182,7 @@ leadstore_begin_deep_scan(PG_FUNCTION_ARGS)
 					 lead.started_at > threshold);
 	if (transitioned)
 	{
-		set_state(lead_id, "running", true, now, false, 0);
+		set_state(lead_id, &lead.row, "running", true, now, false, 0);
 		lead.deep_scan_status = "running";
 		lead.has_started_at = true;
 		lead.started_at = now;
@@ -205,7 +226,7 @@ leadstore_finish_deep_scan(PG_FUNCTION_ARGS)
 	lead.deep_scan_status = sections > 0 ? "completed" : "failed";
 	lead.has_completed_at = true;
 	lead.completed_at = now;
-	set_state(lead_id, lead.deep_scan_status,
+	set_state(lead_id, &lead.row, lead.deep_scan_status,
 			  lead.has_started_at, lead.started_at, true, now);
 	return finish_run(fcinfo, callerctx, lead_id, &lead, sections, true);
 }

@@ -61,7 +61,7 @@ ls_try_lock_lead(const char *lead_id, bool nowait, LsLead *lead)
 
 	if (!ls_lock_row(LS_TABLE_LEADS, lead_id, LockTupleNoKeyExclusive, nowait,
 					 lengthof(lead_columns), lead_columns, values, isnull,
-					 &found))
+					 &found, &lead->row))
 		return false;
 	if (!found)
 		ls_lead_not_found(lead_id);
@@ -96,6 +96,7 @@ ls_lock_lead(const char *lead_id, bool nowait, LsLead *lead)
 	if (ls_try_lock_lead(lead_id, nowait, lead))
 		return;
 
+	lead->row.relid = InvalidOid;	/* locked by a statement */
 	arg = CStringGetTextDatum(lead_id);
 	ls_plan_execute(nowait ? LS_PLAN_LEAD_LOCK_NOWAIT : LS_PLAN_LEAD_LOCK,
 					&arg, NULL, SPI_OK_SELECT, 1);

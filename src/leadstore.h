@@ -16,6 +16,7 @@
 #include "datatype/timestamp.h"
 #include "executor/spi.h"
 #include "nodes/lockoptions.h"
+#include "storage/itemptr.h"
 
 /* Largest embedding dimension accepted (pgvector's vector limit too) */
 #define LS_MAX_DIMENSIONS	16000
@@ -97,6 +98,35 @@ extern void ls_require_not_null(FunctionCallInfo fcinfo, int argno,
 extern bool ls_arg_bool(FunctionCallInfo fcinfo, int argno, bool dflt);
 extern char *ls_spi_text(int fnumber, bool *isnull);
 
+/* A column read under a row lock, and the type it must have (row_lock.c) */
+typedef struct LsRowColumn
+{
+	const char *name;
+	Oid			type;
+} LsRowColumn;
+
+#define LS_ROW_MAX_COLUMNS	8
+
+/*
+ * A row locked by ls_lock_row, for ls_update_locked_row: the table and the
+ * version locked.  relid is InvalidOid when the row was locked by a
+ * statement (then it is updated by one too).
+ */
+typedef struct LsLockedRow
+{
+	Oid			relid;
+	ItemPointerData tid;
+} LsLockedRow;
+
+/* row_lock.c */
+extern bool ls_lock_row(LsTable table, const char *id, LockTupleMode mode,
+						bool nowait, int ncols, const LsRowColumn *cols,
+						Datum *values, bool *isnull, bool *found,
+						LsLockedRow *locked);
+extern bool ls_update_locked_row(const LsLockedRow *locked, int ncols,
+								 const LsRowColumn *cols, const Datum *values,
+								 const bool *isnull);
+
 /* A lead row as read under its FOR NO KEY UPDATE lock (lead_lock.c) */
 typedef struct LsLead
 {
@@ -107,26 +137,13 @@ typedef struct LsLead
 	TimestampTz started_at;
 	bool		has_completed_at;
 	TimestampTz completed_at;
+	LsLockedRow row;			/* how it was locked, for the update */
 } LsLead;
 
 /* lead_lock.c */
 extern bool ls_try_lock_lead(const char *lead_id, bool nowait, LsLead *lead);
 extern void ls_lock_lead(const char *lead_id, bool nowait, LsLead *lead);
 extern void ls_lead_not_found(const char *lead_id) pg_attribute_noreturn();
-
-/* A column read under a row lock, and the type it must have (row_lock.c) */
-typedef struct LsRowColumn
-{
-	const char *name;
-	Oid			type;
-} LsRowColumn;
-
-#define LS_ROW_MAX_COLUMNS	8
-
-/* row_lock.c */
-extern bool ls_lock_row(LsTable table, const char *id, LockTupleMode mode,
-						bool nowait, int ncols, const LsRowColumn *cols,
-						Datum *values, bool *isnull, bool *found);
 
 /* uuidv7.c */
 extern void ls_uuidv7_text(char *buf);

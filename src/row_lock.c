@@ -61,7 +61,8 @@
 #include "catalog/pg_collation_d.h"
 #include "catalog/pg_opfamily_d.h"
 #include "catalog/pg_type_d.h"
-#include "executor/tuptable.h"
+#include "commands/trigger.h"
+#include "executor/executor.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "storage/lockdefs.h"
@@ -190,12 +191,13 @@ lock_found_row(Relation rel, Relation idx, TupleTableSlot *slot,
  *		when this path does not apply (see the file header): nothing is
  *		locked then but the table itself, and the caller must run its
  *		statement.  Otherwise sets *found, and when found fills values/isnull
- *		(text values copied into the current memory context).
+ *		(text values copied into the current memory context) and, unless
+ *		locked is NULL, *locked for ls_update_locked_row.
  */
 bool
 ls_lock_row(LsTable table, const char *id, LockTupleMode mode, bool nowait,
 			int ncols, const LsRowColumn *cols, Datum *values, bool *isnull,
-			bool *found)
+			bool *found, LsLockedRow *locked)
 {
 	RangeVar   *rv;
 	Oid			relid;
@@ -276,6 +278,11 @@ ls_lock_row(LsTable table, const char *id, LockTupleMode mode, bool nowait,
 								idtext);
 	if (*found)
 	{
+		if (locked != NULL)
+		{
+			locked->relid = relid;
+			locked->tid = slot->tts_tid;	/* the version locked */
+		}
 		for (i = 0; i < ncols; i++)
 		{
 			Datum		d = slot_getattr(slot, attnums[i], &isnull[i]);
@@ -293,6 +300,144 @@ ls_lock_row(LsTable table, const char *id, LockTupleMode mode, bool nowait,
 	PopActiveSnapshot();
 	/* keep the locks until the end of the transaction, as a statement does */
 	index_close(idx, NoLock);
+	table_close(rel, NoLock);
+	return true;
+}
+
+/*
+ * only_foreign_key_triggers -- whether every trigger of rel is one of the
+ *		row triggers that PostgreSQL creates for foreign keys
+ */
+static bool
+only_foreign_key_triggers(Relation rel)
+{
+	TriggerDesc *trigdesc = rel->trigdesc;
+	int			i;
+
+	if (trigdesc == NULL)
+		return true;
+	for (i = 0; i < trigdesc->numtriggers; i++)
+		if (RI_FKey_trigger_type(trigdesc->triggers[i].tgfoid) == RI_TRIGGER_NONE)
+			return false;
+	return true;
+}
+
+/*
+ * ls_update_locked_row -- write new values into a row that ls_lock_row
+ *		locked, as "UPDATE <table> SET col = value, ... WHERE id = ..." would
+ *		cols names ncols columns and their types, values/isnull the new
+ *		values; the other columns keep theirs.  Returns false, having written
+ *		nothing, when this path does not apply; the caller then runs its
+ *		UPDATE statement.  It applies when the row was locked by ls_lock_row
+ *		(which checked the table, the privileges and the transaction) and the
+ *		table has no rules and no triggers but those of foreign keys.
+ *
+ *		The row is updated the way logical replication applies an update
+ *		(ExecSimpleRelationUpdate): constraints, generated columns, index
+ *		entries (none for a HOT update), replica identity, and the AFTER
+ *		triggers of the foreign keys, fired at the end as for a statement;
+ *		statement-level triggers, user triggers and rules are what it does
+ *		not do, hence the conditions.  The row cannot have changed since it
+ *		was locked.
+ */
+bool
+ls_update_locked_row(const LsLockedRow *locked, int ncols,
+					 const LsRowColumn *cols, const Datum *values,
+					 const bool *isnull)
+{
+	Relation	rel;
+	TupleDesc	desc;
+	AttrNumber	attnums[LS_ROW_MAX_COLUMNS];
+	Bitmapset  *updated = NULL;
+	EState	   *estate;
+	RangeTblEntry *rte;
+	ResultRelInfo *rri;
+	EPQState	epqstate;
+	TupleTableSlot *oldslot;
+	TupleTableSlot *newslot;
+	ItemPointerData tid;
+	int			i;
+
+	Assert(ncols <= LS_ROW_MAX_COLUMNS);
+	if (!OidIsValid(locked->relid))
+		return false;
+
+	/* the lock an UPDATE takes; then the triggers and rules are current */
+	rel = table_open(locked->relid, RowExclusiveLock);
+	desc = RelationGetDescr(rel);
+	for (i = 0; i < ncols; i++)
+	{
+		attnums[i] = find_column(desc, cols[i].name, cols[i].type);
+		if (attnums[i] == InvalidAttrNumber)
+			break;
+		updated = bms_add_member(updated, attnums[i] -
+								 FirstLowInvalidHeapAttributeNumber);
+	}
+	if (i < ncols || rel->rd_rel->relhasrules ||
+		!only_foreign_key_triggers(rel))
+	{
+		table_close(rel, NoLock);
+		return false;
+	}
+
+	/* an executor state with the table as its one result relation */
+	estate = CreateExecutorState();
+	rte = makeNode(RangeTblEntry);
+	rte->rtekind = RTE_RELATION;
+	rte->relid = locked->relid;
+	rte->relkind = RELKIND_RELATION;
+	rte->rellockmode = RowExclusiveLock;
+	rte->requiredPerms = ACL_UPDATE;
+	rte->updatedCols = updated;
+	ExecInitRangeTable(estate, list_make1(rte));
+	rri = makeNode(ResultRelInfo);
+	InitResultRelInfo(rri, rel, 1, NULL, 0);
+	/* so that ExecGetTriggerResultRel finds it, as in logical replication */
+	estate->es_opened_result_relations =
+		lappend(estate->es_opened_result_relations, rri);
+	ExecOpenIndices(rri, false);
+
+	/* the command and snapshot a non-read-only SPI statement would have */
+	CommandCounterIncrement();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	estate->es_snapshot = GetActiveSnapshot();
+	estate->es_output_cid = GetCurrentCommandId(true);
+
+	/* the new row: the locked version with the given columns replaced */
+	oldslot = table_slot_create(rel, &estate->es_tupleTable);
+	tid = locked->tid;
+	if (!table_tuple_fetch_row_version(rel, &tid, SnapshotAny, oldslot))
+		elog(ERROR, "could not fetch the locked row of \"%s\"",
+			 RelationGetRelationName(rel));
+	slot_getallattrs(oldslot);
+	newslot = table_slot_create(rel, &estate->es_tupleTable);
+	ExecClearTuple(newslot);
+	for (i = 0; i < desc->natts; i++)
+	{
+		/* a dropped column is stored as NULL, as any UPDATE does */
+		newslot->tts_isnull[i] = oldslot->tts_isnull[i] ||
+			TupleDescAttr(desc, i)->attisdropped;
+		newslot->tts_values[i] = newslot->tts_isnull[i] ?
+			(Datum) 0 : oldslot->tts_values[i];
+	}
+	for (i = 0; i < ncols; i++)
+	{
+		newslot->tts_values[attnums[i] - 1] = values[i];
+		newslot->tts_isnull[attnums[i] - 1] = isnull[i];
+	}
+	ExecStoreVirtualTuple(newslot);
+
+	AfterTriggerBeginQuery();
+	EvalPlanQualInit(&epqstate, estate, NULL, NIL, -1);
+	ExecSimpleRelationUpdate(rri, estate, &epqstate, oldslot, newslot);
+	/* the foreign keys' checks run here, as at the end of a statement */
+	AfterTriggerEndQuery(estate);
+	EvalPlanQualEnd(&epqstate);
+
+	ExecCloseIndices(rri);
+	ExecResetTupleTable(estate->es_tupleTable, false);
+	FreeExecutorState(estate);
+	PopActiveSnapshot();
 	table_close(rel, NoLock);
 	return true;
 }
