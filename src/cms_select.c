@@ -5,8 +5,9 @@
  *	  clear_cms_selection and select_default_cms.
  *
  * Each function locks the lead FOR NO KEY UPDATE and reads it under the lock,
- * then locks the chosen technology FOR SHARE (select_cms and select_cms_if
- * do both in one statement, plans.c), so that neither
+ * then locks the chosen technology FOR SHARE (without statements through
+ * row_lock.c when the tables allow it; otherwise select_cms and select_cms_if
+ * take both in one statement, plans.c), so that neither
  * the lead's business unit nor the technology's business unit and category
  * can change between the check and the commit.  Always the lead first and
  * the technology second, so two selections cannot deadlock.  A selection

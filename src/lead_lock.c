@@ -8,9 +8,10 @@
  * selections and deep-scan transitions of the same lead (so their
  * read-then-write steps serialize) but not with the FOR KEY SHARE that the
  * foreign keys of lead_section_data and rfp_embeddings take, so section
- * stores go on while a selection is pending.  Under READ COMMITTED the
- * locking SELECT returns the newest committed version of the row, which is
- * the re-read the decisions are made on.
+ * stores go on while a selection is pending.  Under READ COMMITTED the lock
+ * returns the newest committed version of the row, which is the re-read the
+ * decisions are made on.  The lock is taken by row_lock.c when the table
+ * allows it, else by the locking SELECT; both behave alike.
  *
  * IDENTIFICATION
  *	  src/lead_lock.c

@@ -1,19 +1,19 @@
 /*-------------------------------------------------------------------------
  *
  * row_lock.c
- *	  Locking one row of the data model by its primary key without running
- *	  a statement: a primary-key index probe and table_tuple_lock, the two
- *	  steps a "SELECT ... WHERE id = $1 FOR NO KEY UPDATE / FOR SHARE" plan
- *	  takes, without the executor around them.
+ *	  Locking one row of the data model by its primary key, and updating a
+ *	  row so locked, without running a statement: for the lock a primary-key
+ *	  index probe and table_tuple_lock, the two steps a "SELECT ... WHERE id
+ *	  = $1 FOR NO KEY UPDATE / FOR SHARE" plan takes, without the executor
+ *	  around them; for the update ExecSimpleRelationUpdate, the executor's
+ *	  own single-row update that logical replication applies changes with.
  *
  * Why: a CMS selection is two row locks and, usually, one UPDATE.  Run as
- * SPI statements, each lock pays a plan-cache check, an executor start and
- * end and SPI's bookkeeping, which together cost more than the lock itself
- * (BENCHMARKS.md, "select_cms").  The UPDATE stays a statement: it has
- * triggers, foreign keys and indexes to maintain, which only the executor
- * does right.
+ * SPI statements, each pays a plan-cache check, an executor start and end
+ * and SPI's bookkeeping, which together cost more than the lock itself
+ * (BENCHMARKS.md, "select_cms": D/C 1.13x with statements, 1.32x without).
  *
- * What the statement would do and this code does too:
+ * What the locking statement would do and ls_lock_row does too:
  *	- lock the table in RowShareLock mode, the index in AccessShareLock mode;
  *	- refuse in a read-only transaction (25006), as for any row lock;
  *	- take a new snapshot under READ COMMITTED (after a command counter
@@ -41,6 +41,9 @@
  *	  statement of leadstore);
  *	- the primary key is not a btree on "id" alone with the default text
  *	  operator class and a deterministic collation.
+ *
+ * ls_update_locked_row has conditions of its own (rules, triggers), in its
+ * header comment.
  *
  * IDENTIFICATION
  *	  src/row_lock.c
@@ -214,6 +217,8 @@ ls_lock_row(LsTable table, const char *id, LockTupleMode mode, bool nowait,
 
 	Assert(ncols <= LS_ROW_MAX_COLUMNS);
 	Assert(mode == LockTupleNoKeyExclusive || mode == LockTupleShare);
+	if (locked != NULL)
+		locked->relid = InvalidOid;
 
 	rv = makeRangeVar(leadstore_data_schema,
 					  unconstify(char *, ls_table_names[table]), -1);
