@@ -82,6 +82,7 @@ typedef enum LsPlanId
 
 /* plans.c */
 extern const char *const ls_table_names[LS_NUM_TABLES];
+extern AttrNumber ls_find_column(TupleDesc desc, const char *name, Oid type);
 extern bool ls_model_columns_present(TupleDesc desc, LsTable table);
 extern SPIPlanPtr ls_plan_get(LsPlanId id);
 extern LsPlanId ls_chunk_insert_plan(int remaining, int *batch);

@@ -363,6 +363,26 @@ check_tables(const char *schema, int mask)
 }
 
 /*
+ * ls_find_column -- attribute number of the live column name of desc, when
+ *		its type is type (InvalidOid: any type); InvalidAttrNumber otherwise
+ */
+AttrNumber
+ls_find_column(TupleDesc desc, const char *name, Oid type)
+{
+	int			i;
+
+	for (i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (!att->attisdropped && strcmp(NameStr(att->attname), name) == 0)
+			return !OidIsValid(type) || att->atttypid == type ?
+				att->attnum : InvalidAttrNumber;
+	}
+	return InvalidAttrNumber;
+}
+
+/*
  * ls_model_columns_present -- whether a table's descriptor has every column
  *		the statements use of that data-model table, of the expected type
  *		The check of check_tables, for callers that have the relation open
@@ -377,20 +397,9 @@ ls_model_columns_present(TupleDesc desc, LsTable table)
 	for (i = 0; i < (int) lengthof(model_columns); i++)
 	{
 		const LsColumn *col = &model_columns[i];
-		bool		present = false;
-		int			a;
 
-		if (col->table != table)
-			continue;
-		for (a = 0; a < desc->natts && !present; a++)
-		{
-			Form_pg_attribute att = TupleDescAttr(desc, a);
-
-			present = !att->attisdropped &&
-				strcmp(NameStr(att->attname), col->name) == 0 &&
-				(!OidIsValid(col->type) || att->atttypid == col->type);
-		}
-		if (!present)
+		if (col->table == table &&
+			ls_find_column(desc, col->name, col->type) == InvalidAttrNumber)
 			return false;
 	}
 	return true;

@@ -81,25 +81,6 @@
 #include "leadstore.h"
 
 /*
- * find_column -- attribute number of a live column of the given type, or
- *		InvalidAttrNumber
- */
-static AttrNumber
-find_column(TupleDesc desc, const char *name, Oid type)
-{
-	int			i;
-
-	for (i = 0; i < desc->natts; i++)
-	{
-		Form_pg_attribute att = TupleDescAttr(desc, i);
-
-		if (!att->attisdropped && strcmp(NameStr(att->attname), name) == 0)
-			return att->atttypid == type ? att->attnum : InvalidAttrNumber;
-	}
-	return InvalidAttrNumber;
-}
-
-/*
  * open_primary_key -- the primary-key index of rel, opened, when it is a
  *		btree on the column idcol alone with text_ops and a deterministic
  *		collation; NULL otherwise
@@ -243,11 +224,11 @@ ls_lock_row(LsTable table, const char *id, LockTupleMode mode, bool nowait,
 		table_close(rel, NoLock);
 		return false;
 	}
-	idcol = find_column(RelationGetDescr(rel), "id", TEXTOID);
+	idcol = ls_find_column(RelationGetDescr(rel), "id", TEXTOID);
 	for (i = 0; i < ncols; i++)
 	{
-		attnums[i] = find_column(RelationGetDescr(rel), cols[i].name,
-								 cols[i].type);
+		attnums[i] = ls_find_column(RelationGetDescr(rel), cols[i].name,
+									cols[i].type);
 		if (attnums[i] == InvalidAttrNumber)
 			idcol = InvalidAttrNumber;
 	}
@@ -372,7 +353,7 @@ ls_update_locked_row(const LsLockedRow *locked, int ncols,
 	desc = RelationGetDescr(rel);
 	for (i = 0; i < ncols; i++)
 	{
-		attnums[i] = find_column(desc, cols[i].name, cols[i].type);
+		attnums[i] = ls_find_column(desc, cols[i].name, cols[i].type);
 		if (attnums[i] == InvalidAttrNumber)
 			break;
 		updated = bms_add_member(updated, attnums[i] -
