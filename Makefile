@@ -28,3 +28,16 @@ include $(PGXS)
 
 # every object includes the shared header (PGXS tracks no header dependencies)
 $(OBJS): src/leadstore.h
+
+# make dist: leadstore-<version>.zip of the committed tree (git archive HEAD),
+# every file under leadstore-<version>/; <version> is leadstore.control's
+# default_version.  Written to DIST_DIR (default: the top directory).
+LS_DIST_VERSION := $(shell sed -n "s/^default_version[[:space:]]*=[[:space:]]*'\([^']*\)'.*/\1/p" leadstore.control)
+DIST_DIR ?= .
+
+.PHONY: dist
+dist:
+	@test -n "$(LS_DIST_VERSION)" || { echo "dist: no default_version in leadstore.control" >&2; exit 1; }
+	git archive --format=zip --prefix=leadstore-$(LS_DIST_VERSION)/ \
+		-o $(DIST_DIR)/leadstore-$(LS_DIST_VERSION).zip HEAD
+	@echo "wrote $(DIST_DIR)/leadstore-$(LS_DIST_VERSION).zip"
