@@ -11,6 +11,10 @@
 --		\i leadstore_data_model.sql
 --		ALTER DATABASE mydb SET leadstore.data_schema = 'myschema';
 --
+-- The tables may also be the application's own, under other names and with
+-- other column types (leadstore.table_names, leadstore.column_names;
+-- leadstore.check_data_model() says what fits).
+--
 -- Ids are text (the functions generate UUIDv7 text; the application's ORM
 -- generates its own client-side), so no id column has a default.  The
 -- functions set created_at/updated_at themselves and never rely on defaults.
@@ -54,6 +58,7 @@ CREATE TABLE leads (
 		CHECK (deep_scan_status IN ('pending', 'running', 'completed', 'failed')),
 	deep_scan_started_at	timestamptz,
 	deep_scan_completed_at	timestamptz,
+	deep_scan_error			text,		-- optional: a failed run's error text
 	selected_cms_id			text REFERENCES technologies (id) ON DELETE SET NULL,
 	created_at				timestamptz NOT NULL DEFAULT now(),
 	updated_at				timestamptz NOT NULL DEFAULT now()
@@ -72,7 +77,7 @@ CREATE TABLE lead_section_data (
 	section_id	text NOT NULL,
 	content		jsonb NOT NULL,
 	confidence	integer CHECK (confidence BETWEEN 0 AND 100),
-	sources		jsonb,			-- JSON array of strings, or NULL
+	sources		jsonb,			-- a JSON array or object, or NULL
 	created_at	timestamptz NOT NULL,
 	updated_at	timestamptz NOT NULL,
 	UNIQUE (lead_id, section_id)

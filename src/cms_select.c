@@ -5,11 +5,10 @@
  *	  clear_cms_selection and select_default_cms.
  *
  * Each function locks the lead FOR NO KEY UPDATE and reads it under the lock,
- * then locks the chosen technology FOR SHARE (without statements through
- * row_lock.c when the tables allow it; otherwise select_cms and select_cms_if
- * take both in one statement, plans.c), so that neither
- * the lead's business unit nor the technology's business unit and category
- * can change between the check and the commit.  Always the lead first and
+ * then locks the chosen technology FOR SHARE (select_cms and select_cms_if
+ * take both in one statement, plans.c), so that neither the lead's business
+ * unit nor the technology's business unit and category can change between
+ * the check and the commit.  Always the lead first and
  * the technology second, so two selections cannot deadlock.  A selection
  * that changes nothing runs no UPDATE, so it leaves no new row version.
  *
@@ -20,12 +19,9 @@
  */
 #include "postgres.h"
 
-#include "access/xact.h"
-#include "catalog/pg_type_d.h"
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "utils/builtins.h"
-#include "utils/timestamp.h"
 
 #include "leadstore.h"
 
@@ -68,12 +64,6 @@ check_cms(const char *cms_id, const char *lead_id, const LsLead *lead,
 						 lead->business_unit_id ? lead->business_unit_id : "(none)")));
 }
 
-/* The technology's columns read under its lock */
-static const LsRowColumn tech_columns[] = {
-	{"business_unit_id", TEXTOID},
-	{"category", TEXTOID},
-};
-
 /*
  * technology_not_found -- P0002 for a technology that does not exist or
  *		that a row-level-security policy hides
@@ -88,92 +78,51 @@ technology_not_found(const char *cms_id)
 
 /*
  * connect_and_lock_both -- SPI_connect, then lock the lead FOR NO KEY UPDATE
- *		and the technology cms_id FOR SHARE [NOWAIT], in that order, read
- *		both and check that the technology is a CMS of the lead's business
- *		unit
+ *		and the technology cms_id FOR SHARE [NOWAIT], in that order, in one
+ *		statement (LS_PLAN_LEAD_TECH_LOCK), read both and check that the
+ *		technology is a CMS of the lead's business unit
  *		P0002 when the lead (checked first) or the technology does not exist
  *		or RLS hides it; 22023 when it is not a CMS of the business unit.
- *		Each lock is taken by row_lock.c when it can, else by a statement;
- *		when neither can be, one statement locks both (LS_PLAN_LEAD_TECH_LOCK).
  */
 static void
 connect_and_lock_both(const char *lead_id, const char *cms_id, bool nowait,
 					  LsLead *lead)
 {
 	Datum		args[2];
-	Datum		values[lengthof(tech_columns)];
-	bool		isnull[lengthof(tech_columns)];
-	bool		found;
 	char	   *bu;
 	char	   *category;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 
-	if (!ls_try_lock_lead(lead_id, nowait, lead))
+	args[0] = CStringGetTextDatum(lead_id);
+	args[1] = CStringGetTextDatum(cms_id);
+	ls_plan_execute(nowait ? LS_PLAN_LEAD_TECH_LOCK_NOWAIT :
+					LS_PLAN_LEAD_TECH_LOCK,
+					args, NULL, SPI_OK_SELECT, 1);
+	if (SPI_processed == 0)
 	{
-		/* both by one statement */
-		args[0] = CStringGetTextDatum(lead_id);
-		args[1] = CStringGetTextDatum(cms_id);
-		ls_plan_execute(nowait ? LS_PLAN_LEAD_TECH_LOCK_NOWAIT :
-						LS_PLAN_LEAD_TECH_LOCK,
-						args, NULL, SPI_OK_SELECT, 1);
-		if (SPI_processed == 0)
-		{
-			/* one of them is missing: the lead's error comes first */
-			ls_lock_lead(lead_id, nowait, lead);
-			technology_not_found(cms_id);
-		}
-		memset(lead, 0, sizeof(*lead));
-		lead->business_unit_id = ls_spi_text(1, NULL);
-		lead->selected_cms_id = ls_spi_text(2, NULL);
-		bu = ls_spi_text(3, NULL);
-		category = ls_spi_text(4, NULL);
+		/* one of them is missing: the lead's error comes first */
+		ls_lock_lead(lead_id, nowait, lead);
+		technology_not_found(cms_id);
 	}
-	else if (ls_lock_row(LS_TABLE_TECHNOLOGIES, cms_id, LockTupleShare, nowait,
-						 lengthof(tech_columns), tech_columns, values, isnull,
-						 &found, NULL))
-	{
-		if (!found)
-			technology_not_found(cms_id);
-		bu = isnull[0] ? NULL : TextDatumGetCString(values[0]);
-		category = isnull[1] ? NULL : TextDatumGetCString(values[1]);
-	}
-	else
-	{
-		args[0] = CStringGetTextDatum(cms_id);
-		ls_plan_execute(nowait ? LS_PLAN_TECH_LOCK_NOWAIT : LS_PLAN_TECH_LOCK,
-						args, NULL, SPI_OK_SELECT, 1);
-		if (SPI_processed == 0)
-			technology_not_found(cms_id);
-		bu = ls_spi_text(1, NULL);
-		category = ls_spi_text(2, NULL);
-	}
+	memset(lead, 0, sizeof(*lead));
+	lead->business_unit_id = ls_spi_text(1, NULL);
+	lead->selected_cms_id = ls_spi_text(2, NULL);
+	bu = ls_spi_text(3, NULL);
+	category = ls_spi_text(4, NULL);
 	check_cms(cms_id, lead_id, lead, bu, category);
 }
 
 /*
- * set_cms -- write leads.selected_cms_id (NULL clears it) and updated_at
- *		Without a statement when the lead was locked by row_lock.c and the
- *		table allows it (ls_update_locked_row), else by LS_PLAN_LEAD_SET_CMS.
+ * set_cms -- write the lead's selected_cms_id (NULL clears it) and
+ *		updated_at
  */
 static void
-set_cms(const char *lead_id, const LsLockedRow *row, const char *cms_id)
+set_cms(const char *lead_id, const char *cms_id)
 {
-	static const LsRowColumn columns[] = {
-		{"selected_cms_id", TEXTOID},
-		{"updated_at", TIMESTAMPTZOID},
-	};
 	Datum		values[2];
-	bool		isnull[2];
 	char		nulls[2] = {' ', ' '};
-
-	values[0] = cms_id ? CStringGetTextDatum(cms_id) : (Datum) 0;
-	isnull[0] = cms_id == NULL;
-	values[1] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
-	isnull[1] = false;
-	if (ls_update_locked_row(row, lengthof(columns), columns, values, isnull))
-		return;
 
 	values[0] = CStringGetTextDatum(lead_id);
 	values[1] = cms_id ? CStringGetTextDatum(cms_id) : (Datum) 0;
@@ -203,7 +152,7 @@ finish_selection(FunctionCallInfo fcinfo, MemoryContext callerctx,
 	HeapTuple	tuple;
 
 	if (changed)
-		set_cms(lead_id, &lead->row, selected);
+		set_cms(lead_id, selected);
 
 	MemoryContextSwitchTo(callerctx);
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)

@@ -5,7 +5,10 @@
  *
  * Both lock the lead FOR NO KEY UPDATE (lead_lock.c) before they decide, so
  * of several concurrent begin_deep_scan calls exactly one starts the run; the
- * others wait for it and then see it running.  Section stores are not blocked
+ * others wait for it and then see it running.  begin_deep_scan's started_at
+ * is the run's token: a runner passes it back to finish_deep_scan, which
+ * refuses to finish any other run, so a runner that hung past stale_after
+ * and was taken over cannot finish its successor's run.  Section stores are not blocked
  * (their foreign keys hold FOR KEY SHARE).  "now" is the transaction's
  * timestamp, as pg_catalog.now() is in the statements.
  *
@@ -43,48 +46,73 @@ sections_since(const char *lead_id, bool has_since, TimestampTz since)
 }
 
 /*
- * set_state -- write the lead's deep-scan columns and updated_at
- *		Without a statement when the lead was locked by row_lock.c and the
- *		table allows it (ls_update_locked_row), else by LS_PLAN_DEEP_SCAN_SET.
+ * set_state -- write the lead's deep-scan columns, deep_scan_error (when the
+ *		table has that column; NULL clears it) and updated_at, and read back
+ *		the timestamps as stored into *lead
  */
 static void
-set_state(const char *lead_id, const LsLockedRow *row, const char *status,
-		  bool has_started, TimestampTz started,
-		  bool has_completed, TimestampTz completed)
+set_state(const char *lead_id, LsLead *lead, const char *status,
+		  const char *error)
 {
-	static const LsRowColumn columns[] = {
-		{"deep_scan_status", TEXTOID},
-		{"deep_scan_started_at", TIMESTAMPTZOID},
-		{"deep_scan_completed_at", TIMESTAMPTZOID},
-		{"updated_at", TIMESTAMPTZOID},
-	};
-	Datum		values[4];
-	bool		isnull[4];
-	char		nulls[4] = {' ', ' ', ' ', ' '};
-
-	values[0] = CStringGetTextDatum(status);
-	isnull[0] = false;
-	values[1] = TimestampTzGetDatum(started);
-	isnull[1] = !has_started;
-	values[2] = TimestampTzGetDatum(completed);
-	isnull[2] = !has_completed;
-	values[3] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
-	isnull[3] = false;
-	if (ls_update_locked_row(row, lengthof(columns), columns, values, isnull))
-		return;
+	Datum		values[5];
+	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
+	HeapTuple	tup;
+	TupleDesc	desc;
+	Datum		d;
+	bool		isnull;
 
 	values[0] = CStringGetTextDatum(lead_id);
 	values[1] = CStringGetTextDatum(status);
-	values[2] = TimestampTzGetDatum(started);
-	values[3] = TimestampTzGetDatum(completed);
-	if (!has_started)
+	values[2] = TimestampTzGetDatum(lead->started_at);
+	values[3] = TimestampTzGetDatum(lead->completed_at);
+	values[4] = error ? CStringGetTextDatum(error) : (Datum) 0;
+	if (!lead->has_started_at)
 		nulls[2] = 'n';
-	if (!has_completed)
+	if (!lead->has_completed_at)
 		nulls[3] = 'n';
-	ls_plan_execute(LS_PLAN_DEEP_SCAN_SET, values, nulls, SPI_OK_UPDATE, 0);
+	if (error == NULL)
+		nulls[4] = 'n';
+	ls_plan_execute(LS_PLAN_DEEP_SCAN_SET, values, nulls,
+					SPI_OK_UPDATE_RETURNING, 0);
 	if (SPI_processed != 1)
 		elog(ERROR, "update of lead \"%s\" touched " UINT64_FORMAT " rows",
 			 lead_id, SPI_processed);
+
+	tup = SPI_tuptable->vals[0];
+	desc = SPI_tuptable->tupdesc;
+	lead->deep_scan_status = (char *) status;
+	d = SPI_getbinval(tup, desc, 1, &isnull);
+	lead->has_started_at = !isnull;
+	lead->started_at = isnull ? 0 : DatumGetTimestampTz(d);
+	d = SPI_getbinval(tup, desc, 2, &isnull);
+	lead->has_completed_at = !isnull;
+	lead->completed_at = isnull ? 0 : DatumGetTimestampTz(d);
+}
+
+/*
+ * require_error_column -- 42703 when an error text is to be stored but the
+ *		leads table has no deep_scan_error column (it is optional)
+ */
+static void
+require_error_column(void)
+{
+	LsModel		model;
+
+	(void) ls_plan_get(LS_PLAN_DEEP_SCAN_SET);
+	if (ls_column_present(LS_COL_LEADS_ERROR))
+		return;
+	ls_current_model(&model, LS_T(LS_TABLE_LEADS));
+	ereport(ERROR,
+			(errcode(ERRCODE_UNDEFINED_COLUMN),
+			 errmsg("column \"%s\" of relation \"%s.%s\" does not exist",
+					model.columns[LS_COL_LEADS_ERROR].name, model.schema,
+					model.tables[LS_TABLE_LEADS]),
+			 errdetail("finish_deep_scan stores a failed run's error text in the optional column %s.",
+					   ls_logical_column_name(LS_COL_LEADS_ERROR)),
+			 errhint("Add it with: ALTER TABLE %s ADD COLUMN %s text; or pass error => NULL.",
+					 quote_qualified_identifier(model.schema,
+												model.tables[LS_TABLE_LEADS]),
+					 quote_identifier(model.columns[LS_COL_LEADS_ERROR].name))));
 }
 
 /*
@@ -132,12 +160,47 @@ is_running(const LsLead *lead)
 }
 
 /*
+ * timestamp_text -- a timestamptz for messages, in the session's style
+ */
+static char *
+timestamp_text(bool has, TimestampTz ts)
+{
+	if (!has)
+		return "(none)";
+	return DatumGetCString(DirectFunctionCall1(timestamptz_out,
+											   TimestampTzGetDatum(ts)));
+}
+
+/*
+ * token_matches -- whether a run token names the lead's current run
+ *		Equal, or equal once the stored started_at is truncated to whole
+ *		milliseconds: JavaScript Dates (node-postgres returns timestamptz as
+ *		one) carry milliseconds only, so an application that passes back the
+ *		Date it got from begin_deep_scan sends the truncated value.
+ */
+static bool
+token_matches(const LsLead *lead, TimestampTz token)
+{
+	TimestampTz started = lead->started_at;
+	TimestampTz truncated;
+
+	if (!lead->has_started_at)
+		return false;
+	if (token == started)
+		return true;
+	truncated = started - (started % 1000 + 1000) % 1000;
+	return token == truncated;
+}
+
+/*
  * leadstore_begin_deep_scan -- SQL: leadstore.begin_deep_scan(lead_id,
  *		stale_after)
  *		Locks the lead FOR NO KEY UPDATE.  Unless a run is running and
  *		started less than stale_after ago, sets status 'running', started_at
- *		now() and completed_at NULL (transitioned = true); otherwise writes
- *		nothing.  A running lead with no started_at counts as stale.
+ *		now(), completed_at NULL and clears deep_scan_error when the table has
+ *		it (transitioned = true); otherwise writes nothing.  A running lead
+ *		with no started_at counts as stale.  The started_at returned is the
+ *		run token that finish_deep_scan takes.
  */
 PG_FUNCTION_INFO_V1(leadstore_begin_deep_scan);
 Datum
@@ -182,11 +245,10 @@ leadstore_begin_deep_scan(PG_FUNCTION_ARGS)
 					 lead.started_at > threshold);
 	if (transitioned)
 	{
-		set_state(lead_id, &lead.row, "running", true, now, false, 0);
-		lead.deep_scan_status = "running";
 		lead.has_started_at = true;
 		lead.started_at = now;
 		lead.has_completed_at = false;
+		set_state(lead_id, &lead, "running", NULL);
 	}
 	return finish_run(fcinfo, callerctx, lead_id, &lead,
 					  sections_since(lead_id, lead.has_started_at,
@@ -195,25 +257,54 @@ leadstore_begin_deep_scan(PG_FUNCTION_ARGS)
 }
 
 /*
- * leadstore_finish_deep_scan -- SQL: leadstore.finish_deep_scan(lead_id)
- *		Locks the lead FOR NO KEY UPDATE; requires status 'running' (55000
- *		otherwise).  Sets 'completed' when at least one section was stored
- *		since started_at, 'failed' otherwise, and completed_at now().
+ * leadstore_finish_deep_scan -- SQL: leadstore.finish_deep_scan(lead_id,
+ *		started_at, outcome, error)
+ *		Locks the lead FOR NO KEY UPDATE; requires status 'running' and, when
+ *		the run token started_at is given, that the running run is that run
+ *		(55000 otherwise, nothing written).  Sets outcome when given, else
+ *		'completed' when at least one section was stored since started_at
+ *		and 'failed' otherwise; completed_at now(); deep_scan_error = error.
  */
 PG_FUNCTION_INFO_V1(leadstore_finish_deep_scan);
 Datum
 leadstore_finish_deep_scan(PG_FUNCTION_ARGS)
 {
 	char	   *lead_id = ls_require_id(fcinfo, 0, "lead_id");
+	bool		has_token = !PG_ARGISNULL(1);
+	TimestampTz token = has_token ? PG_GETARG_TIMESTAMPTZ(1) : 0;
+	char	   *outcome = NULL;
+	char	   *error = PG_ARGISNULL(3) ? NULL :
+	text_to_cstring(PG_GETARG_TEXT_PP(3));
 	MemoryContext callerctx = CurrentMemoryContext;
 	TimestampTz now = GetCurrentTransactionStartTimestamp();
 	LsLead		lead;
 	int32		sections;
 
+	if (!PG_ARGISNULL(2))
+	{
+		outcome = text_to_cstring(PG_GETARG_TEXT_PP(2));
+		if (strcmp(outcome, "completed") != 0 && strcmp(outcome, "failed") != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid outcome \"%s\"", outcome),
+					 errdetail("outcome must be \"completed\", \"failed\" or NULL.")));
+	}
+
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
+	if (error != NULL)
+		require_error_column();
 	ls_lock_lead(lead_id, false, &lead);
 
+	if (has_token && !(is_running(&lead) && token_matches(&lead, token)))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("deep scan run of lead \"%s\" started at %s is not the current run",
+						lead_id, timestamp_text(true, token)),
+				 errdetail("The lead's deep scan is \"%s\", started at %s.",
+						   lead.deep_scan_status ? lead.deep_scan_status : "(null)",
+						   timestamp_text(lead.has_started_at, lead.started_at)),
+				 errhint("Another runner took the run over, or it was finished already; this runner's results were not recorded as the run's outcome.")));
 	if (!is_running(&lead))
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -223,10 +314,10 @@ leadstore_finish_deep_scan(PG_FUNCTION_ARGS)
 				 errhint("Call leadstore.begin_deep_scan first.")));
 
 	sections = sections_since(lead_id, lead.has_started_at, lead.started_at);
-	lead.deep_scan_status = sections > 0 ? "completed" : "failed";
+	if (outcome == NULL)
+		outcome = sections > 0 ? "completed" : "failed";
 	lead.has_completed_at = true;
 	lead.completed_at = now;
-	set_state(lead_id, &lead.row, lead.deep_scan_status,
-			  lead.has_started_at, lead.started_at, true, now);
+	set_state(lead_id, &lead, outcome, error);
 	return finish_run(fcinfo, callerctx, lead_id, &lead, sections, true);
 }

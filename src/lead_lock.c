@@ -1,17 +1,18 @@
 /*-------------------------------------------------------------------------
  *
  * lead_lock.c
- *	  Locking and reading a lead row, shared by the CMS selection and the
- *	  deep-scan functions.
+ *	  Reading a lead row, with or without its lock: shared by the section
+ *	  and chunk stores, the CMS selection and the deep-scan functions.
  *
- * The lead is locked FOR NO KEY UPDATE: it conflicts with other CMS
- * selections and deep-scan transitions of the same lead (so their
- * read-then-write steps serialize) but not with the FOR KEY SHARE that the
- * foreign keys of lead_section_data and rfp_embeddings take, so section
- * stores go on while a selection is pending.  Under READ COMMITTED the lock
- * returns the newest committed version of the row, which is the re-read the
- * decisions are made on.  The lock is taken by row_lock.c when the table
- * allows it, else by the locking SELECT; both behave alike.
+ * The CMS and deep-scan functions lock the lead FOR NO KEY UPDATE: it
+ * conflicts with other CMS selections and deep-scan transitions of the same
+ * lead (so their read-then-write steps serialize) but not with the FOR KEY
+ * SHARE that the foreign keys of the section and chunk tables take, so
+ * section stores go on while a selection is pending.  Under READ COMMITTED
+ * the lock returns the newest committed version of the row, which is the
+ * re-read the decisions are made on.  The lock is a locking SELECT, so the
+ * executor's hooks, row-level security and extensions such as Citus see it
+ * as they see any statement.
  *
  * IDENTIFICATION
  *	  src/lead_lock.c
@@ -20,7 +21,6 @@
  */
 #include "postgres.h"
 
-#include "catalog/pg_type_d.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
@@ -39,42 +39,27 @@ ls_lead_not_found(const char *lead_id)
 			 errmsg("lead \"%s\" does not exist", lead_id)));
 }
 
-/* The lead's columns read under the lock, in LsLead's order */
-static const LsRowColumn lead_columns[] = {
-	{"business_unit_id", TEXTOID},
-	{"selected_cms_id", TEXTOID},
-	{"deep_scan_status", TEXTOID},
-	{"deep_scan_started_at", TIMESTAMPTZOID},
-	{"deep_scan_completed_at", TIMESTAMPTZOID},
-};
-
 /*
- * ls_try_lock_lead -- ls_lock_lead through row_lock.c, without a statement
- *		Returns false, having locked nothing but the table, when that path
- *		does not apply to the leads table (row_lock.c's header says when).
+ * ls_lead_rfp_id -- the lead's rfp_id, read without a lock
+ *		Must be called between SPI_connect and SPI_finish; the result lives
+ *		in the SPI procedure context.  P0002 when the lead does not exist.
  */
-bool
-ls_try_lock_lead(const char *lead_id, bool nowait, LsLead *lead)
+char *
+ls_lead_rfp_id(const char *lead_id)
 {
-	Datum		values[lengthof(lead_columns)];
-	bool		isnull[lengthof(lead_columns)];
-	bool		found;
+	Datum		arg = CStringGetTextDatum(lead_id);
+	char	   *rfp_id;
+	bool		isnull;
 
-	if (!ls_lock_row(LS_TABLE_LEADS, lead_id, LockTupleNoKeyExclusive, nowait,
-					 lengthof(lead_columns), lead_columns, values, isnull,
-					 &found, &lead->row))
-		return false;
-	if (!found)
+	ls_plan_execute(LS_PLAN_LEAD_RFP, &arg, NULL, SPI_OK_SELECT, 1);
+	if (SPI_processed == 0)
 		ls_lead_not_found(lead_id);
-
-	lead->business_unit_id = isnull[0] ? NULL : TextDatumGetCString(values[0]);
-	lead->selected_cms_id = isnull[1] ? NULL : TextDatumGetCString(values[1]);
-	lead->deep_scan_status = isnull[2] ? NULL : TextDatumGetCString(values[2]);
-	lead->has_started_at = !isnull[3];
-	lead->started_at = isnull[3] ? 0 : DatumGetTimestampTz(values[3]);
-	lead->has_completed_at = !isnull[4];
-	lead->completed_at = isnull[4] ? 0 : DatumGetTimestampTz(values[4]);
-	return true;
+	rfp_id = ls_spi_text(1, &isnull);
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("lead \"%s\" has no rfp_id", lead_id)));
+	return rfp_id;
 }
 
 /*
@@ -82,8 +67,7 @@ ls_try_lock_lead(const char *lead_id, bool nowait, LsLead *lead)
  *		Must be called between SPI_connect and SPI_finish; the strings in
  *		*lead live in the SPI procedure context.  With nowait a row locked by
  *		another transaction raises 55P03; otherwise lock_timeout applies.
- *		P0002 when the lead does not exist.  Without a statement when
- *		row_lock.c can (the same lock and re-read), else by LS_PLAN_LEAD_LOCK.
+ *		P0002 when the lead does not exist.
  */
 void
 ls_lock_lead(const char *lead_id, bool nowait, LsLead *lead)
@@ -94,10 +78,6 @@ ls_lock_lead(const char *lead_id, bool nowait, LsLead *lead)
 	Datum		d;
 	bool		isnull;
 
-	if (ls_try_lock_lead(lead_id, nowait, lead))
-		return;
-
-	lead->row.relid = InvalidOid;	/* locked by a statement */
 	arg = CStringGetTextDatum(lead_id);
 	ls_plan_execute(nowait ? LS_PLAN_LEAD_LOCK_NOWAIT : LS_PLAN_LEAD_LOCK,
 					&arg, NULL, SPI_OK_SELECT, 1);

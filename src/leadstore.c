@@ -5,8 +5,9 @@
  *
  * leadstore's functions do multi-table writes for a lead-qualification
  * application atomically inside the caller's transaction.  They live in
- * section_store.c, cms_select.c and deep_scan.c; the statements they run are
- * prepared once per backend in plans.c.
+ * section_store.c, chunk_store.c, cms_select.c and deep_scan.c; the
+ * statements they run are built from the data model (model.c) and prepared
+ * once per backend in plans.c; check_data_model.c reports on the model.
  *
  * IDENTIFICATION
  *	  src/leadstore.c
@@ -25,6 +26,8 @@ PG_MODULE_MAGIC;
 /* GUC variables; assigned only by the GUC machinery */
 char	   *leadstore_data_schema = NULL;
 int			leadstore_embedding_dimensions = 0;
+char	   *leadstore_table_names = NULL;
+char	   *leadstore_column_names = NULL;
 
 void		_PG_init(void);
 
@@ -52,8 +55,44 @@ check_data_schema(char **newval, void **extra, GucSource source)
 }
 
 /*
+ * check_table_names -- GUC check hook for leadstore.table_names
+ *		Parses the list; a malformed pair or an unknown logical table is
+ *		refused with 22023 (the GUC machinery's code for a rejected value),
+ *		naming the pair.  The parse is repeated when plans are built: it is
+ *		cheap and keeps nothing in the GUC's extra data.
+ */
+static bool
+check_table_names(char **newval, void **extra, GucSource source)
+{
+	LsMapping	map;
+	char	   *bad = NULL;
+
+	memset(&map, 0, sizeof(map));
+	if (*newval == NULL || ls_parse_table_names(*newval, &map, &bad))
+		return true;
+	GUC_check_errdetail("%s", bad);
+	return false;
+}
+
+/*
+ * check_column_names -- GUC check hook for leadstore.column_names
+ */
+static bool
+check_column_names(char **newval, void **extra, GucSource source)
+{
+	LsMapping	map;
+	char	   *bad = NULL;
+
+	memset(&map, 0, sizeof(map));
+	if (*newval == NULL || ls_parse_column_names(*newval, &map, &bad))
+		return true;
+	GUC_check_errdetail("%s", bad);
+	return false;
+}
+
+/*
  * _PG_init -- module load callback
- *		Defines the settings.  Both are PGC_USERSET so that ALTER DATABASE/ROLE
+ *		Defines the settings.  All are PGC_USERSET so that ALTER DATABASE/ROLE
  *		SET and SET LOCAL work.
  */
 void
@@ -78,6 +117,28 @@ _PG_init(void)
 							PGC_USERSET,
 							0,
 							NULL, NULL, NULL);
+
+	DefineCustomStringVariable("leadstore.table_names",
+							   "Maps leadstore's logical table names to the application's tables.",
+							   "A comma-separated list of logical=actual pairs, e.g. "
+							   "'leads=qualifications, rfp_embeddings=deal_embeddings'; "
+							   "identifiers as in search_path.  Unmapped tables keep their logical names.",
+							   &leadstore_table_names,
+							   "",
+							   PGC_USERSET,
+							   0,
+							   check_table_names, NULL, NULL);
+
+	DefineCustomStringVariable("leadstore.column_names",
+							   "Maps leadstore's logical column names to the application's columns.",
+							   "A comma-separated list of table.column=actual pairs with logical table "
+							   "and column names, e.g. 'leads.rfp_id=pre_qualification_id'.  "
+							   "Unmapped columns keep their logical names.",
+							   &leadstore_column_names,
+							   "",
+							   PGC_USERSET,
+							   0,
+							   check_column_names, NULL, NULL);
 
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("leadstore");
