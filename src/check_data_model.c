@@ -303,7 +303,7 @@ leadstore_check_data_model(PG_FUNCTION_ARGS)
 	for (c = 0; c < LS_NUM_COLUMNS; c++)
 		st.model.columns[c].name = ls_mapped_column(&map, ls_columns[c].table,
 													ls_columns[c].name);
-	st.nspid = get_namespace_oid(leadstore_data_schema, true);
+	st.nspid = ls_lookup_namespace(leadstore_data_schema);
 
 	for (t = 0; t < LS_NUM_USED_TABLES; t++)
 	{
@@ -314,7 +314,7 @@ leadstore_check_data_model(PG_FUNCTION_ARGS)
 		int			i;
 
 		if (OidIsValid(st.nspid))
-			relid = get_relname_relid(st.model.tables[t], st.nspid);
+			relid = ls_lookup_relation(st.model.tables[t], st.nspid);
 		if (!OidIsValid(relid))
 			emit(&st, ls_logical_table_name(t), actual, "missing",
 				 OidIsValid(st.nspid) ?

@@ -23,16 +23,20 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
 #include "access/htup_details.h"
+#include "access/stratnum.h"
 #include "access/table.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_index.h"
+#include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
 #include "nodes/pg_list.h"
 #include "parser/parse_coerce.h"
 #include "parser/scansup.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/relcache.h"
@@ -513,6 +517,65 @@ ls_column_problem(const LsColumnDef *def, Oid type, LsResolvedColumn *rc)
 }
 
 /*
+ * ls_lookup_namespace -- the oid of schema name, InvalidOid when none
+ *		Scans pg_namespace's index rather than asking the syscache: a miss
+ *		there leaves a negative cache entry for the life of the backend, so a
+ *		pooled connection handed many schema names that do not exist would
+ *		grow by one entry per name.
+ */
+Oid
+ls_lookup_namespace(const char *name)
+{
+	Relation	rel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	NameData	n;
+	Oid			oid = InvalidOid;
+
+	namestrcpy(&n, name);
+	rel = table_open(NamespaceRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_namespace_nspname, BTEqualStrategyNumber,
+				F_NAMEEQ, NameGetDatum(&n));
+	scan = systable_beginscan(rel, NamespaceNameIndexId, true, NULL, 1, &key);
+	tup = systable_getnext(scan);
+	if (HeapTupleIsValid(tup))
+		oid = ((Form_pg_namespace) GETSTRUCT(tup))->oid;
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return oid;
+}
+
+/*
+ * ls_lookup_relation -- the oid of relation name in schema nspid, or
+ *		InvalidOid; without a negative syscache entry (as above)
+ */
+Oid
+ls_lookup_relation(const char *name, Oid nspid)
+{
+	Relation	rel;
+	ScanKeyData key[2];
+	SysScanDesc scan;
+	HeapTuple	tup;
+	NameData	n;
+	Oid			oid = InvalidOid;
+
+	namestrcpy(&n, name);
+	rel = table_open(RelationRelationId, AccessShareLock);
+	ScanKeyInit(&key[0], Anum_pg_class_relname, BTEqualStrategyNumber,
+				F_NAMEEQ, NameGetDatum(&n));
+	ScanKeyInit(&key[1], Anum_pg_class_relnamespace, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(nspid));
+	scan = systable_beginscan(rel, ClassNameNspIndexId, true, NULL, 2, key);
+	tup = systable_getnext(scan);
+	if (HeapTupleIsValid(tup))
+		oid = ((Form_pg_class) GETSTRUCT(tup))->oid;
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return oid;
+}
+
+/*
  * describe_logical -- errdetail naming the logical table or column, when
  *		the application's name differs
  */
@@ -551,7 +614,7 @@ ls_model_resolve(LsModel *model, const char *schema, const char *table_names,
 		model->columns[c].name = ls_mapped_column(&map, ls_columns[c].table,
 												  ls_columns[c].name);
 
-	nspid = get_namespace_oid(schema, true);
+	nspid = ls_lookup_namespace(schema);
 	if (!OidIsValid(nspid))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
@@ -565,7 +628,7 @@ ls_model_resolve(LsModel *model, const char *schema, const char *table_names,
 
 		if ((table_mask & LS_T(t)) == 0)
 			continue;
-		model->relids[t] = get_relname_relid(model->tables[t], nspid);
+		model->relids[t] = ls_lookup_relation(model->tables[t], nspid);
 		if (!OidIsValid(model->relids[t]))
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_TABLE),

@@ -51,6 +51,8 @@ extern const char *ls_mapped_column(const LsMapping *map, LsTable table,
 									const char *name);
 extern const char *ls_column_problem(const LsColumnDef *def, Oid type,
 									 LsResolvedColumn *rc);
+extern Oid	ls_lookup_namespace(const char *name);
+extern Oid	ls_lookup_relation(const char *name, Oid nspid);
 extern Oid	ls_find_index(Oid relid, AttrNumber a1, AttrNumber a2,
 						  bool unique);
 extern void ls_unique_key_sql(const LsModel *model, char **create,
