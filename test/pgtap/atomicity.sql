@@ -1,6 +1,6 @@
 --
 -- atomicity.sql
---		store_section_result is all or nothing (SPEC 3.1 "Guarantees"): an
+--		store_section_result is all or nothing (its atomicity guarantee): an
 --		error at any point of the call -- a trigger on the second chunk, a
 --		statement_timeout in the middle of the chunk loop, a CHECK constraint,
 --		a trigger on lead_section_data, a trigger on the chunk delete --

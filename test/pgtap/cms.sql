@@ -1,6 +1,6 @@
 --
 -- cms.sql
---		CMS selection over state (SPEC 3.2): what select_cms, select_cms_if,
+--		CMS selection over state: what select_cms, select_cms_if,
 --		clear_cms_selection and select_default_cms return and write, that a
 --		call changing nothing leaves no new row version, the row locks they
 --		take, and the data model's ON DELETE SET NULL of

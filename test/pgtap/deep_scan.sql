@@ -1,6 +1,6 @@
 --
 -- deep_scan.sql
---		Deep-scan runs over state (SPEC 3.3): begin_deep_scan moves a lead to
+--		Deep-scan runs over state: begin_deep_scan moves a lead to
 --		running (started_at = now(), completed_at = NULL) unless a run younger
 --		than stale_after is running, in which case it writes nothing;
 --		finish_deep_scan sets completed when a section was stored since

@@ -1,6 +1,6 @@
 --
 -- errors.sql
---		Every error of SPEC section 4 that each function can raise, pinned
+--		Every documented error that each function can raise, pinned
 --		with throws_ok (SQLSTATE and exact message), each followed by a check
 --		that nothing was written: every row of every data-model table (in
 --		public and in the err_* schemas used below), row versions included,
@@ -11,7 +11,7 @@
 --		session and is in the isolation suite.
 --
 BEGIN;
-SELECT plan(271);
+SELECT plan(334);
 
 -- Fixture: a lead with a CMS selected and a stored section with 2 chunks,
 -- so that a failing re-run must leave them alone.
@@ -78,6 +78,28 @@ BEGIN
 EXCEPTION WHEN others THEN
 	GET STACKED DIAGNOSTICS hint = PG_EXCEPTION_HINT;
 	RETURN hint;
+END
+$$;
+-- The message, and the DETAIL, of the error a statement raises
+CREATE FUNCTION pg_temp.message_of(stmt text) RETURNS text
+LANGUAGE plpgsql AS $$
+BEGIN
+	EXECUTE stmt;
+	RETURN NULL;
+EXCEPTION WHEN others THEN
+	RETURN SQLERRM;
+END
+$$;
+CREATE FUNCTION pg_temp.detail_of(stmt text) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+	detail text;
+BEGIN
+	EXECUTE stmt;
+	RETURN NULL;
+EXCEPTION WHEN others THEN
+	GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL;
+	RETURN detail;
 END
 $$;
 
@@ -184,24 +206,36 @@ SELECT ok(pg_temp.unchanged(), 'confidence -1: nothing written');
 SELECT throws_ok($$SELECT leadstore.store_section_result('err-lead', 'scope', '{"s": 2}', confidence => 101)$$,
 	'22023', 'confidence 101 is out of range', 'confidence 101: 22023');
 SELECT ok(pg_temp.unchanged(), 'confidence 101: nothing written');
-SELECT throws_ok($$SELECT leadstore.store_section_result('err-lead', 'scope', '{"s": 2}', sources => '{"url": "a"}')$$,
-	'22023', 'sources must be a JSON array of strings', 'sources a JSON object: 22023');
-SELECT ok(pg_temp.unchanged(), 'sources a JSON object: nothing written');
+SELECT throws_ok($$SELECT leadstore.store_section_result('err-lead', 'scope', '{"s": 2}', confidence => 100.5)$$,
+	'22023', 'confidence 100.5 is out of range', 'confidence 100.5 (rounds to 101): 22023');
+SELECT ok(pg_temp.unchanged(), 'confidence 100.5 (rounds to 101): nothing written');
+SELECT throws_ok($$SELECT leadstore.store_section_result('err-lead', 'scope', '{"s": 2}', confidence => -0.5)$$,
+	'22023', 'confidence -0.5 is out of range', 'confidence -0.5 (rounds to -1): 22023');
+SELECT ok(pg_temp.unchanged(), 'confidence -0.5 (rounds to -1): nothing written');
+SELECT throws_ok($$SELECT leadstore.store_section_result('err-lead', 'scope', '{"s": 2}', confidence => 'NaN')$$,
+	'22023', 'confidence must not be NaN', 'confidence NaN: 22023');
+SELECT ok(pg_temp.unchanged(), 'confidence NaN: nothing written');
+SELECT throws_ok($$SELECT leadstore.store_section_result('err-lead', 'scope', '{"s": 2}', confidence => 'Infinity')$$,
+	'22023', 'confidence Infinity is out of range', 'confidence Infinity: 22023');
+SELECT ok(pg_temp.unchanged(), 'confidence Infinity: nothing written');
+SELECT throws_ok($$SELECT leadstore.store_section_result('err-lead', 'scope', '{"s": 2}', confidence => '-Infinity')$$,
+	'22023', 'confidence -Infinity is out of range', 'confidence -Infinity: 22023');
+SELECT ok(pg_temp.unchanged(), 'confidence -Infinity: nothing written');
+SELECT throws_ok($$SELECT leadstore.store_section_result('err-lead', 'scope', '{"s": 2}', confidence => 1e30)$$,
+	'22023', 'confidence 1000000000000000000000000000000 is out of range', 'confidence 1e30: 22023');
+SELECT ok(pg_temp.unchanged(), 'confidence 1e30: nothing written');
 SELECT throws_ok($$SELECT leadstore.store_section_result('err-lead', 'scope', '{"s": 2}', sources => '"a"')$$,
-	'22023', 'sources must be a JSON array of strings', 'sources a JSON string: 22023');
+	'22023', 'sources must be a JSON array or object', 'sources a JSON string: 22023');
 SELECT ok(pg_temp.unchanged(), 'sources a JSON string: nothing written');
 SELECT throws_ok($$SELECT leadstore.store_section_result('err-lead', 'scope', '{"s": 2}', sources => 'null')$$,
-	'22023', 'sources must be a JSON array of strings', 'sources JSON null: 22023');
+	'22023', 'sources must be a JSON array or object', 'sources JSON null: 22023');
 SELECT ok(pg_temp.unchanged(), 'sources JSON null: nothing written');
-SELECT throws_ok($$SELECT leadstore.store_section_result('err-lead', 'scope', '{"s": 2}', sources => '["a", 1]')$$,
-	'22023', 'sources must be a JSON array of strings', 'sources with a number: 22023');
-SELECT ok(pg_temp.unchanged(), 'sources with a number: nothing written');
-SELECT throws_ok($$SELECT leadstore.store_section_result('err-lead', 'scope', '{"s": 2}', sources => '["a", null]')$$,
-	'22023', 'sources must be a JSON array of strings', 'sources with a JSON null: 22023');
-SELECT ok(pg_temp.unchanged(), 'sources with a JSON null: nothing written');
-SELECT throws_ok($$SELECT leadstore.store_section_result('err-lead', 'scope', '{"s": 2}', sources => '[["a"]]')$$,
-	'22023', 'sources must be a JSON array of strings', 'sources with a nested array: 22023');
-SELECT ok(pg_temp.unchanged(), 'sources with a nested array: nothing written');
+SELECT throws_ok($$SELECT leadstore.store_section_result('err-lead', 'scope', '{"s": 2}', sources => '42')$$,
+	'22023', 'sources must be a JSON array or object', 'sources a JSON number: 22023');
+SELECT ok(pg_temp.unchanged(), 'sources a JSON number: nothing written');
+SELECT throws_ok($$SELECT leadstore.store_section_result('err-lead', 'scope', '{"s": 2}', sources => 'true')$$,
+	'22023', 'sources must be a JSON array or object', 'sources a JSON boolean: 22023');
+SELECT ok(pg_temp.unchanged(), 'sources a JSON boolean: nothing written');
 SELECT throws_ok($$SELECT leadstore.store_section_result('err-lead', 'scope', '{"s": 2}', chunks => '{{a,b}}', embeddings => '{{1},{2}}')$$,
 	'22023', 'chunks must be a one-dimensional array', 'chunks 2-D: 22023');
 SELECT ok(pg_temp.unchanged(), 'chunks 2-D: nothing written');
@@ -617,13 +651,38 @@ SELECT matches(pg_temp.hint_of($$SELECT leadstore.store_section_result('err-lead
 	'store_section_result, rfp_embeddings.metadata missing (after its upsert): the HINT names leadstore_data_model.sql');
 SELECT ok(pg_temp.unchanged(), 'store_section_result, rfp_embeddings.metadata missing (after its upsert): nothing written');
 ALTER TABLE err_nocol.rfp_embeddings ADD COLUMN metadata jsonb;
-ALTER TABLE err_nocol.lead_section_data ALTER COLUMN sources TYPE text;
+
+--
+-- 11b. 42804: a column whose type cannot take what leadstore writes
+--	(text, json and jsonb all take JSON; an integer cannot)
+--
+ALTER TABLE err_nocol.lead_section_data ALTER COLUMN sources TYPE integer USING NULL;
 CALL pg_temp.take_baseline();
 SELECT throws_ok($$SELECT leadstore.store_section_result('err-lead', 'scope', '{}', chunks => '{a}', embeddings => '{1}')$$,
-	'42703', 'column "sources" of relation "err_nocol.lead_section_data" has type text', 'store_section_result, lead_section_data.sources of type text: 42703');
-SELECT matches(pg_temp.hint_of($$SELECT leadstore.store_section_result('err-lead', 'scope', '{}', chunks => '{a}', embeddings => '{1}')$$), 'leadstore_data_model\.sql',
-	'store_section_result, lead_section_data.sources of type text: the HINT names leadstore_data_model.sql');
-SELECT ok(pg_temp.unchanged(), 'store_section_result, lead_section_data.sources of type text: nothing written');
+	'42804', 'column "sources" of relation "err_nocol.lead_section_data" has type integer', 'store_section_result, lead_section_data.sources of type integer: 42804');
+SELECT matches(pg_temp.message_of($$SELECT leadstore.store_section_result('err-lead', 'scope', '{}', chunks => '{a}', embeddings => '{1}')$$),
+	'sources.*integer',
+	'store_section_result, lead_section_data.sources of type integer: the message names the column and its type');
+SELECT ok(pg_temp.unchanged(), 'store_section_result, lead_section_data.sources of type integer: nothing written');
+ALTER TABLE err_nocol.lead_section_data ALTER COLUMN sources TYPE jsonb USING NULL;
+ALTER TABLE err_nocol.rfp_embeddings ALTER COLUMN chunk_index TYPE boolean USING NULL;
+CALL pg_temp.take_baseline();
+SELECT throws_ok($$SELECT leadstore.store_chunks(NULL, 'agent', '{a}', '{1}', lead_id => 'err-lead')$$,
+	'42804', 'column "chunk_index" of relation "err_nocol.rfp_embeddings" has type boolean', 'store_chunks, rfp_embeddings.chunk_index of type boolean: 42804');
+SELECT matches(pg_temp.message_of($$SELECT leadstore.store_chunks(NULL, 'agent', '{a}', '{1}', lead_id => 'err-lead')$$),
+	'chunk_index.*boolean',
+	'store_chunks, rfp_embeddings.chunk_index of type boolean: the message names the column and its type');
+SELECT ok(pg_temp.unchanged(), 'store_chunks, rfp_embeddings.chunk_index of type boolean: nothing written');
+ALTER TABLE err_nocol.rfp_embeddings ALTER COLUMN chunk_index TYPE integer USING 0;
+ALTER TABLE err_nocol.leads ALTER COLUMN deep_scan_started_at TYPE integer USING NULL;
+CALL pg_temp.take_baseline();
+SELECT throws_ok($$SELECT leadstore.begin_deep_scan('err-lead')$$,
+	'42804', 'column "deep_scan_started_at" of relation "err_nocol.leads" has type integer', 'begin_deep_scan, leads.deep_scan_started_at of type integer: 42804');
+SELECT matches(pg_temp.message_of($$SELECT leadstore.begin_deep_scan('err-lead')$$),
+	'deep_scan_started_at.*integer',
+	'begin_deep_scan, leads.deep_scan_started_at of type integer: the message names the column and its type');
+SELECT ok(pg_temp.unchanged(), 'begin_deep_scan, leads.deep_scan_started_at of type integer: nothing written');
+ALTER TABLE err_nocol.leads ALTER COLUMN deep_scan_started_at TYPE timestamptz USING NULL;
 SET LOCAL leadstore.data_schema = 'public';
 
 --
@@ -656,6 +715,146 @@ SELECT matches(pg_temp.hint_of($$SELECT leadstore.select_cms('err-lead', 'err-cm
 	'select_cms, leads.selected_cms_id dropped after the schema was used: the HINT names leadstore_data_model.sql');
 SELECT ok(pg_temp.unchanged(), 'select_cms, leads.selected_cms_id dropped after the schema was used: nothing written');
 SET LOCAL leadstore.data_schema = 'public';
+
+--
+-- 13. store_chunks: 22004, 22023, P0002, 42P01
+--
+CALL pg_temp.take_baseline();
+SELECT throws_ok($$SELECT leadstore.store_chunks(rfp_id => NULL, agent_name => 'agent', chunks => '{a}', embeddings => '{1}')$$,
+	'22004', 'rfp_id must not be null when lead_id is null', 'store_chunks, rfp_id and lead_id NULL: 22004');
+SELECT ok(pg_temp.unchanged(), 'store_chunks, rfp_id and lead_id NULL: nothing written');
+SELECT throws_ok($$SELECT leadstore.store_chunks(rfp_id => 'err-rfp', agent_name => NULL, chunks => '{a}', embeddings => '{1}')$$,
+	'22004', 'agent_name must not be null', 'store_chunks, agent_name NULL: 22004');
+SELECT ok(pg_temp.unchanged(), 'store_chunks, agent_name NULL: nothing written');
+SELECT throws_ok($$SELECT leadstore.store_chunks(rfp_id => 'err-rfp', agent_name => 'agent', chunks => NULL)$$,
+	'22004', 'chunks must not be null', 'store_chunks, chunks NULL: 22004');
+SELECT ok(pg_temp.unchanged(), 'store_chunks, chunks NULL: nothing written');
+SELECT throws_ok($$SELECT leadstore.store_chunks(rfp_id => '', agent_name => 'agent', chunks => '{a}', embeddings => '{1}')$$,
+	'22023', 'rfp_id must not be empty', 'store_chunks, rfp_id empty: 22023');
+SELECT ok(pg_temp.unchanged(), 'store_chunks, rfp_id empty: nothing written');
+SELECT throws_ok($$SELECT leadstore.store_chunks(rfp_id => 'err-rfp', agent_name => '', chunks => '{a}', embeddings => '{1}')$$,
+	'22023', 'agent_name must not be empty', 'store_chunks, agent_name empty: 22023');
+SELECT ok(pg_temp.unchanged(), 'store_chunks, agent_name empty: nothing written');
+SELECT throws_ok($$SELECT leadstore.store_chunks(rfp_id => NULL, agent_name => 'agent', chunks => '{a}', embeddings => '{1}', lead_id => '')$$,
+	'22023', 'lead_id must not be empty', 'store_chunks, lead_id empty: 22023');
+SELECT ok(pg_temp.unchanged(), 'store_chunks, lead_id empty: nothing written');
+INSERT INTO public.rfps (id, title) VALUES ('err-rfp-2', 'Errors RFP 2');
+CALL pg_temp.take_baseline();
+SELECT throws_ok($$SELECT leadstore.store_chunks(rfp_id => 'err-rfp-2', agent_name => 'agent', chunks => '{a}', embeddings => '{1}', lead_id => 'err-lead')$$,
+	'22023', 'rfp_id "err-rfp-2" does not match lead "err-lead"', 'store_chunks, rfp_id differs from the lead''s: 22023');
+SELECT matches(pg_temp.message_of($$SELECT leadstore.store_chunks(rfp_id => 'err-rfp-2', agent_name => 'agent', chunks => '{a}', embeddings => '{1}', lead_id => 'err-lead')$$)
+	|| ' ' || coalesce(pg_temp.detail_of($$SELECT leadstore.store_chunks(rfp_id => 'err-rfp-2', agent_name => 'agent', chunks => '{a}', embeddings => '{1}', lead_id => 'err-lead')$$), ''),
+	'err-rfp-2.*err-rfp|err-rfp.*err-rfp-2',
+	'store_chunks, rfp_id differs from the lead''s: the error names both rfp ids');
+SELECT ok(pg_temp.unchanged(), 'store_chunks, rfp_id differs from the lead''s: nothing written');
+SELECT throws_ok($$SELECT leadstore.store_chunks(rfp_id => NULL, agent_name => 'agent', chunks => '{a}', embeddings => '{1}', lead_id => 'err-nope')$$,
+	'P0002', 'lead "err-nope" does not exist', 'store_chunks, missing lead: P0002');
+SELECT ok(pg_temp.unchanged(), 'store_chunks, missing lead: nothing written');
+SELECT throws_ok($$SELECT leadstore.store_chunks(rfp_id => 'err-rfp', agent_name => 'agent', chunks => '{a,b}', embeddings => '{1,2}')$$,
+	'22023', 'embeddings does not have one row per chunk', 'store_chunks, a 1-D embedding for 2 chunks: 22023');
+SELECT ok(pg_temp.unchanged(), 'store_chunks, a 1-D embedding for 2 chunks: nothing written');
+SET LOCAL leadstore.data_schema = 'err_missing';
+SELECT throws_ok($$SELECT leadstore.store_chunks('err-rfp', 'agent', '{a}', '{1}')$$,
+	'42P01', 'leadstore data schema "err_missing" does not exist', 'store_chunks, no schema err_missing: 42P01');
+SELECT matches(pg_temp.hint_of($$SELECT leadstore.store_chunks('err-rfp', 'agent', '{a}', '{1}')$$), 'leadstore_data_model\.sql',
+	'store_chunks, no schema err_missing: the HINT names leadstore_data_model.sql');
+SELECT ok(pg_temp.unchanged(), 'store_chunks, no schema err_missing: nothing written');
+SET LOCAL leadstore.data_schema = 'err_empty';
+SELECT throws_ok($$SELECT leadstore.store_chunks('err-rfp', 'agent', '{a}', '{1}')$$,
+	'42P01', 'relation "err_empty.rfp_embeddings" does not exist', 'store_chunks (RFP-level), empty schema: 42P01 for rfp_embeddings');
+SELECT ok(pg_temp.unchanged(), 'store_chunks (RFP-level), empty schema: nothing written');
+SELECT throws_ok($$SELECT leadstore.store_chunks(NULL, 'agent', '{a}', '{1}', lead_id => 'err-lead')$$,
+	'42P01', 'relation "err_empty.leads" does not exist', 'store_chunks (lead-level), empty schema: 42P01 for leads');
+SELECT ok(pg_temp.unchanged(), 'store_chunks (lead-level), empty schema: nothing written');
+SET LOCAL leadstore.data_schema = 'public';
+
+--
+-- 14. finish_deep_scan: run token (55000), outcome (22023), error without its column (42703)
+--
+SET LOCAL TimeZone = 'UTC';	-- the message shows the token in the session's time zone
+UPDATE public.leads SET deep_scan_status = 'running', deep_scan_started_at = '2024-03-01 10:00:00.5+00'
+WHERE id = 'err-lead';
+CALL pg_temp.take_baseline();
+SELECT throws_ok($$SELECT leadstore.finish_deep_scan('err-lead', '2024-03-01 09:00:00+00')$$,
+	'55000', 'deep scan run of lead "err-lead" started at 2024-03-01 09:00:00+00 is not the current run', 'finish_deep_scan, a token that is not the current run: 55000');
+SELECT matches(pg_temp.detail_of($$SELECT leadstore.finish_deep_scan('err-lead', '2024-03-01 09:00:00+00')$$),
+	'"running", started at 2024-03-01 10:00:00\.5\+00',
+	'finish_deep_scan, a token that is not the current run: the DETAIL names the current run''s status and started_at');
+SELECT ok(pg_temp.unchanged(), 'finish_deep_scan, a token that is not the current run: nothing written');
+SELECT throws_ok($$SELECT leadstore.finish_deep_scan('err-lead-done', '2024-01-01 10:00+00')$$,
+	'55000', 'deep scan run of lead "err-lead-done" started at 2024-01-01 10:00:00+00 is not the current run', 'finish_deep_scan, the token of a run that finished already: 55000');
+SELECT matches(pg_temp.detail_of($$SELECT leadstore.finish_deep_scan('err-lead-done', '2024-01-01 10:00+00')$$),
+	'completed',
+	'finish_deep_scan, the token of a finished run: the DETAIL names its status (completed)');
+SELECT ok(pg_temp.unchanged(), 'finish_deep_scan, the token of a finished run: nothing written');
+SELECT throws_ok($$SELECT leadstore.finish_deep_scan('err-lead', outcome => 'succeeded')$$,
+	'22023', 'invalid outcome "succeeded"', 'finish_deep_scan, outcome ''succeeded'': 22023');
+SELECT matches(pg_temp.message_of($$SELECT leadstore.finish_deep_scan('err-lead', outcome => 'succeeded')$$),
+	'succeeded',
+	'finish_deep_scan, outcome ''succeeded'': the message names the value');
+SELECT ok(pg_temp.unchanged(), 'finish_deep_scan, outcome ''succeeded'': nothing written');
+RESET TimeZone;
+CREATE SCHEMA err_noerror;
+SET LOCAL search_path = err_noerror;
+\ir ../../sql/leadstore_data_model.sql
+RESET search_path;
+ALTER TABLE err_noerror.leads DROP COLUMN IF EXISTS deep_scan_error;
+INSERT INTO err_noerror.business_units (id, name) VALUES ('err-bu', 'BU');
+INSERT INTO err_noerror.rfps (id) VALUES ('err-rfp');
+INSERT INTO err_noerror.leads (id, rfp_id, business_unit_id, customer_name,
+	deep_scan_status, deep_scan_started_at, updated_at)
+VALUES ('err-lead-running', 'err-rfp', 'err-bu', 'C', 'running', '2024-01-01 10:00', '2024-01-01');
+CALL pg_temp.take_baseline();
+SET LOCAL leadstore.data_schema = 'err_noerror';
+SELECT throws_ok($$SELECT leadstore.finish_deep_scan('err-lead-running', error => 'boom')$$,
+	'42703', 'column "deep_scan_error" of relation "err_noerror.leads" does not exist', 'finish_deep_scan, an error text without leads.deep_scan_error: 42703');
+SELECT matches(pg_temp.hint_of($$SELECT leadstore.finish_deep_scan('err-lead-running', error => 'boom')$$),
+	'ADD COLUMN deep_scan_error text',
+	'finish_deep_scan, an error text without leads.deep_scan_error: the HINT gives the ALTER TABLE');
+SELECT ok(pg_temp.unchanged(), 'finish_deep_scan, an error text without leads.deep_scan_error: nothing written');
+SET LOCAL leadstore.data_schema = 'public';
+
+--
+-- 15. 42P10: no unique index on the section table's (lead_id, section_id)
+--
+CREATE SCHEMA err_nounique;
+SET LOCAL search_path = err_nounique;
+\ir ../../sql/leadstore_data_model.sql
+RESET search_path;
+ALTER TABLE err_nounique.lead_section_data DROP CONSTRAINT lead_section_data_lead_id_section_id_key;
+CREATE INDEX lead_section_data_lead_section_idx ON err_nounique.lead_section_data (lead_id, section_id);
+INSERT INTO err_nounique.business_units (id, name) VALUES ('err-bu', 'BU');
+INSERT INTO err_nounique.rfps (id) VALUES ('err-rfp');
+INSERT INTO err_nounique.leads (id, rfp_id, business_unit_id, customer_name)
+VALUES ('err-lead', 'err-rfp', 'err-bu', 'C');
+CALL pg_temp.take_baseline();
+SET LOCAL leadstore.data_schema = 'err_nounique';
+SELECT throws_ok($$SELECT leadstore.store_section_result('err-lead', 'scope', '{}')$$,
+	'42P10', 'relation "err_nounique.lead_section_data" has no unique index on (lead_id, section_id)', 'store_section_result, no unique index on lead_section_data (lead_id, section_id): 42P10');
+SELECT matches(pg_temp.hint_of($$SELECT leadstore.store_section_result('err-lead', 'scope', '{}')$$),
+	'CREATE UNIQUE INDEX',
+	'store_section_result, no unique index: the HINT gives the CREATE UNIQUE INDEX');
+SELECT ok(pg_temp.unchanged(), 'store_section_result, no unique index: nothing written');
+SET LOCAL leadstore.data_schema = 'public';
+
+--
+-- 16. 22023: leadstore.table_names / leadstore.column_names refused at SET time
+--
+SELECT throws_ok($$SET LOCAL leadstore.table_names = 'widgets=qualifications'$$,
+	'22023', 'invalid value for parameter "leadstore.table_names": "widgets=qualifications"', 'leadstore.table_names with an unknown logical table: 22023');
+SELECT throws_ok($$SET LOCAL leadstore.table_names = 'leads qualifications'$$,
+	'22023', 'invalid value for parameter "leadstore.table_names": "leads qualifications"', 'leadstore.table_names with a malformed pair: 22023');
+SELECT throws_ok($$SET LOCAL leadstore.table_names = 'leads=a, leads=b'$$,
+	'22023', 'invalid value for parameter "leadstore.table_names": "leads=a, leads=b"', 'leadstore.table_names mapping a logical table twice: 22023');
+SELECT throws_ok($$SET LOCAL leadstore.column_names = 'leads.no_such_column=x'$$,
+	'22023', 'invalid value for parameter "leadstore.column_names": "leads.no_such_column=x"', 'leadstore.column_names with an unknown logical column: 22023');
+SELECT throws_ok($$SET LOCAL leadstore.column_names = 'leads.rfp_id'$$,
+	'22023', 'invalid value for parameter "leadstore.column_names": "leads.rfp_id"', 'leadstore.column_names with a malformed pair: 22023');
+SELECT throws_ok($$SET LOCAL leadstore.column_names = 'leads.rfp_id=a, leads.rfp_id=b'$$,
+	'22023', 'invalid value for parameter "leadstore.column_names": "leads.rfp_id=a, leads.rfp_id=b"', 'leadstore.column_names mapping a logical column twice: 22023');
+SELECT ok(current_setting('leadstore.table_names') = '' AND current_setting('leadstore.column_names') = '',
+	'the refused values left both settings empty');
+SELECT ok(pg_temp.unchanged(), 'the refused settings wrote nothing');
 
 SELECT * FROM finish();
 ROLLBACK;

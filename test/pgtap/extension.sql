@@ -1,12 +1,12 @@
 --
 -- extension.sql
---		The extension installs functions and types only (SPEC 1): it owns no
+--		The extension installs functions and types only: it owns no
 --		table, the reference data model is not part of it, and DROP EXTENSION
 --		followed by CREATE EXTENSION leaves every data row in place, after
 --		which the functions carry on with the stored data.
 --
 BEGIN;
-SELECT plan(25);
+SELECT plan(27);
 
 -- Fixture, and data stored through the functions
 INSERT INTO public.business_units (id, name) VALUES ('ext-bu', 'Extension BU');
@@ -28,6 +28,10 @@ SELECT results_eq(
 	       NULL, '{team chunk}', '{9,9}', 'summary', 'team-agent')$$,
 	$$VALUES (true, 1)$$,
 	'setup: section "team" stored with 1 chunk');
+SELECT results_eq(
+	$$SELECT * FROM leadstore.store_chunks('ext-rfp', 'ext-ingest', '{rfp chunk}', '{7,7}')$$,
+	$$VALUES ('ext-rfp', NULL::text, 1, 0)$$,
+	'setup: an RFP-level chunk stored with store_chunks');
 SELECT results_eq($$SELECT changed FROM leadstore.select_cms('ext-lead', 'ext-cms')$$,
 	$$VALUES (true)$$, 'setup: CMS selected');
 SELECT results_eq($$SELECT status FROM leadstore.begin_deep_scan('ext-lead')$$,
@@ -97,13 +101,16 @@ INSERT INTO expected_members VALUES
 	('type leadstore.section_write'),
 	('type leadstore.cms_selection'),
 	('type leadstore.deep_scan_run'),
-	('function leadstore.store_section_result(text,text,jsonb,integer,jsonb,text[],real[],text,text,bytea)'),
+	('type leadstore.chunk_write'),
+	('function leadstore.store_section_result(text,text,jsonb,numeric,jsonb,text[],real[],text,text,bytea)'),
+	('function leadstore.store_chunks(text,text,text[],real[],text,text,jsonb,bytea)'),
 	('function leadstore.select_cms(text,text,boolean)'),
 	('function leadstore.select_cms_if(text,text,text,boolean)'),
 	('function leadstore.clear_cms_selection(text,boolean)'),
 	('function leadstore.select_default_cms(text,boolean)'),
 	('function leadstore.begin_deep_scan(text,interval)'),
-	('function leadstore.finish_deep_scan(text)');
+	('function leadstore.finish_deep_scan(text,timestamp with time zone,text,text)'),
+	('function leadstore.check_data_model()');
 
 --
 -- 1. What the extension is made of
@@ -111,15 +118,15 @@ INSERT INTO expected_members VALUES
 SELECT results_eq(
 	$$SELECT extnamespace::regnamespace::text, extrelocatable, extversion COLLATE "default"
 	  FROM pg_catalog.pg_extension WHERE extname = 'leadstore'$$,
-	$$VALUES ('leadstore', false, '0.1.0')$$,
-	'leadstore 0.1.0 is installed in schema leadstore and is not relocatable');
+	$$VALUES ('leadstore', false, '0.2.0')$$,
+	'leadstore 0.2.0 (the default version) is installed in schema leadstore and is not relocatable');
 SELECT results_eq(
 	$$SELECT version::text COLLATE "default" FROM pg_catalog.pg_available_extension_versions
-	  WHERE name = 'leadstore'$$,
-	$$VALUES ('0.1.0')$$,
-	'the only version script is leadstore--0.1.0.sql (the data model script is not read as a version)');
+	  WHERE name = 'leadstore' ORDER BY version$$,
+	$$VALUES ('0.1.0'), ('0.2.0')$$,
+	'the versions are 0.1.0 and 0.2.0 (the data model script is not read as a version)');
 SELECT set_eq('SELECT member FROM members_now', 'SELECT member FROM expected_members',
-	'the extension''s members are exactly its 3 result types and 7 functions');
+	'the extension''s members are exactly its 4 result types and 9 functions');
 SELECT is_empty('SELECT * FROM member_relations_now',
 	'the extension owns no relation (no table, no view, no sequence)');
 SELECT is_empty('SELECT * FROM model_extension_deps',
@@ -131,6 +138,10 @@ SELECT results_eq(
 	  WHERE t.typnamespace = 'leadstore'::regnamespace
 	  ORDER BY t.typname, a.attnum$$,
 	$$VALUES
+	  ('chunk_write', 1, 'rfp_id', 'text'),
+	  ('chunk_write', 2, 'lead_id', 'text'),
+	  ('chunk_write', 3, 'chunks_written', 'integer'),
+	  ('chunk_write', 4, 'chunks_replaced', 'integer'),
 	  ('cms_selection', 1, 'lead_id', 'text'),
 	  ('cms_selection', 2, 'previous_cms_id', 'text'),
 	  ('cms_selection', 3, 'selected_cms_id', 'text'),
@@ -146,7 +157,7 @@ SELECT results_eq(
 	  ('section_write', 3, 'created', 'boolean'),
 	  ('section_write', 4, 'chunks_written', 'integer'),
 	  ('section_write', 5, 'chunks_replaced', 'integer')$$,
-	'the result types have the SPEC''s columns, in order');
+	'the result types have the documented columns, in order');
 
 --
 -- 2. DROP EXTENSION (no CASCADE) keeps every data row
@@ -180,7 +191,7 @@ SELECT results_eq('SELECT tbl, n FROM counts_now ORDER BY tbl',
 SELECT set_eq('SELECT * FROM data_now', 'SELECT * FROM data_before',
 	'after CREATE EXTENSION every data row is in place with identical contents and row versions');
 SELECT set_eq('SELECT member FROM members_now', 'SELECT member FROM expected_members',
-	'after CREATE EXTENSION the members are again exactly 3 types and 7 functions');
+	'after CREATE EXTENSION the members are again exactly 4 types and 9 functions');
 SELECT is_empty('SELECT * FROM member_relations_now',
 	'after CREATE EXTENSION the extension still owns no relation');
 SELECT is_empty('SELECT * FROM model_extension_deps',
@@ -197,10 +208,14 @@ SELECT results_eq($$SELECT * FROM leadstore.select_cms('ext-lead', 'ext-cms')$$,
 	$$VALUES ('ext-lead', 'ext-cms', 'ext-cms', false)$$,
 	're-created extension: select_cms sees the CMS selected before the drop');
 SELECT results_eq(
+	$$SELECT * FROM leadstore.store_chunks('ext-rfp', 'ext-ingest', '{new rfp chunk}', '{8,8}')$$,
+	$$VALUES ('ext-rfp', NULL::text, 1, 1)$$,
+	're-created extension: store_chunks replaces the RFP-level chunk stored before the drop');
+SELECT results_eq(
 	$$SELECT status, started_at, completed_at, sections_stored, transitioned
-	  FROM leadstore.finish_deep_scan('ext-lead')$$,
+	  FROM leadstore.finish_deep_scan('ext-lead', now())$$,
 	$$VALUES ('completed', now(), now(), 2, true)$$,
-	're-created extension: finish_deep_scan finishes the run begun before the drop');
+	're-created extension: finish_deep_scan with the run''s token finishes the run begun before the drop');
 
 SELECT * FROM finish();
 ROLLBACK;

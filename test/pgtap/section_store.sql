@@ -1,14 +1,15 @@
 --
 -- section_store.sql
---		store_section_result over state (SPEC 3.1): the section row and the
+--		store_section_result over state: the section row and the
 --		chunk rows it writes (ids, timestamps, rfp_id from the lead,
 --		chunk_index, metadata, defaults of chunk_type and agent_name), what a
 --		re-run replaces and what it leaves alone, the row lock it takes on
---		the lead, a data schema other than public, and the packed and real[]
---		embedding forms storing bit-identical rows.
+--		the lead, a data schema other than public, the packed and real[]
+--		embedding forms storing bit-identical rows, and the values
+--		applications send (fractional confidence, object sources).
 --
 BEGIN;
-SELECT plan(47);
+SELECT plan(57);
 
 CREATE EXTENSION pgrowlocks;	-- rolled back with the rest
 
@@ -357,6 +358,86 @@ SELECT results_eq(
 	$$SELECT content FROM ss_other.lead_section_data$$,
 	$$VALUES ('{"schema": "ss_other"}'::jsonb)$$,
 	'and leaves ss_other alone');
+
+--
+-- 9. Values as applications send them: fractional confidence, any JSON
+--	array or object as sources
+--	confidence is rounded half away from zero to an integer, then checked
+--	against 0..100; the section row and every chunk's metadata get the
+--	rounded integer.
+--
+CREATE TEMP TABLE rounding (given numeric, stored int);
+INSERT INTO rounding VALUES
+	(8.571428571428571, 9), (8.5, 9), (8.4999999, 8), (7.5, 8), (0.4, 0),
+	(-0.4, 0), (-0.0001, 0), (99.5, 100), (100.4, 100), (100.0, 100),
+	(42, 42), (0.5, 1), (1.5, 2), (2.5, 3);
+CREATE TEMP TABLE rounded AS
+	SELECT r.given, r.stored, d.confidence AS section_confidence,
+	       (SELECT array_agg(DISTINCT (e.metadata ->> 'confidence'))
+	        FROM public.rfp_embeddings e
+	        WHERE e.lead_id = 'ss-lead-2' AND e.section_id = 'rounding-' || r.given::text) AS chunk_confidences
+	FROM rounding r,
+	     LATERAL leadstore.store_section_result('ss-lead-2', 'rounding-' || r.given::text, '{}',
+	         confidence => r.given, chunks => '{c0,c1}', embeddings => '{{1},{2}}') w
+	JOIN public.lead_section_data d ON d.id = w.section_row_id;
+SELECT is_empty(
+	$$SELECT given, stored, section_confidence FROM rounded
+	  WHERE section_confidence IS DISTINCT FROM stored$$,
+	'confidence is rounded half away from zero (8.57 -> 9, 8.5 -> 9, 7.5 -> 8, 0.5 -> 1, 2.5 -> 3, -0.4 -> 0, 99.5 and 100.4 -> 100) and stored as that integer');
+SELECT is_empty(
+	$$SELECT given FROM rounded WHERE chunk_confidences IS DISTINCT FROM ARRAY[stored::text]$$,
+	'every chunk''s metadata carries the rounded integer confidence');
+SELECT results_eq(
+	$$SELECT jsonb_typeof(metadata -> 'confidence') FROM public.rfp_embeddings
+	  WHERE lead_id = 'ss-lead-2' AND section_id = 'rounding-8.571428571428571' ORDER BY chunk_index$$,
+	$$VALUES ('number'), ('number')$$,
+	'the metadata confidence is a JSON number');
+SELECT results_eq(
+	$$SELECT metadata -> 'confidence' FROM public.rfp_embeddings
+	  WHERE lead_id = 'ss-lead-2' AND section_id = 'rounding-8.571428571428571' AND chunk_index = 0$$,
+	$$VALUES ('9'::jsonb)$$,
+	'the metadata confidence of 8.571428571428571 is the JSON number 9, not 8.57...');
+SELECT results_eq(
+	$$SELECT created FROM leadstore.store_section_result('ss-lead-2', 'typed', '{}',
+	      confidence => 55::integer)$$,
+	$$VALUES (true)$$,
+	'an integer confidence argument is still accepted');
+SELECT results_eq(
+	$$SELECT created FROM leadstore.store_section_result('ss-lead-2', 'typed', '{}',
+	      confidence => '55.5')$$,
+	$$VALUES (false)$$,
+	'an untyped literal confidence (what node-postgres sends for a JavaScript number) is accepted');
+SELECT is((SELECT confidence FROM public.lead_section_data WHERE lead_id = 'ss-lead-2' AND section_id = 'typed'),
+	56, 'the untyped ''55.5'' is stored as 56');
+
+-- sources: an object (the application's synthesizers), arrays of any values
+CREATE TEMP TABLE source_values (label text, sources jsonb);
+INSERT INTO source_values VALUES
+	('object', '{"agentName": "tech-synth", "generatedAt": "2025-01-01T10:00:00.000Z", "chunks": [{"id": 1}, {"id": 2}]}'),
+	('empty object', '{}'),
+	('empty array', '[]'),
+	('mixed array', '["doc-1", 2, null, true, {"url": "https://example.com/a"}, ["nested"]]'),
+	('array of objects', '[{"title": "RFP", "page": 3}]');
+SELECT is_empty(
+	$$SELECT v.label
+	  FROM source_values v,
+	       LATERAL leadstore.store_section_result('ss-lead-2', 'sources-' || v.label, '{}',
+	           sources => v.sources, chunks => '{c}', embeddings => '{1}') w
+	  JOIN public.lead_section_data d ON d.id = w.section_row_id
+	  JOIN public.rfp_embeddings e ON e.lead_id = d.lead_id AND e.section_id = d.section_id
+	  WHERE d.sources IS DISTINCT FROM v.sources
+	     OR e.metadata -> 'sources' IS DISTINCT FROM v.sources$$,
+	'any JSON object or array as sources is stored as given, in the section row and in the chunk metadata');
+SELECT results_eq(
+	$$SELECT count(*)::int FROM public.lead_section_data
+	  WHERE lead_id = 'ss-lead-2' AND section_id LIKE 'sources-%'$$,
+	$$VALUES (5)$$,
+	'the five sections with object and array sources were stored');
+SELECT results_eq(
+	$$SELECT sources -> 'agentName', jsonb_array_length(sources -> 'chunks')
+	  FROM public.lead_section_data WHERE lead_id = 'ss-lead-2' AND section_id = 'sources-object'$$,
+	$$VALUES ('"tech-synth"'::jsonb, 2)$$,
+	'the object-shaped sources keep their keys and nested arrays');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -1,7 +1,7 @@
 --
 -- security.sql
 --		The functions run as the invoker and trust nothing in the caller's
---		environment (SPEC 1, 4):
+--		environment:
 --		- a hostile search_path (look-alike tables and a text = text operator
 --		  in schema "evil", first in the path) redirects no read and no write
 --		  and never calls the hostile operator;
@@ -10,13 +10,13 @@
 --		- a lead hidden by a row-level-security policy is reported like a
 --		  missing one (P0002) and nothing is written;
 --		- catalog contract: SECURITY INVOKER, VOLATILE, not STRICT, PARALLEL
---		  UNSAFE, and the SPEC's argument names, defaults and result types.
+--		  UNSAFE, and the documented argument names, defaults and result types.
 --
 -- The hostile search_path comes first so that the backend prepares its
 -- statements under it.
 --
 BEGIN;
-SELECT plan(58);
+SELECT plan(73);
 
 -- Fixture in public (the data schema)
 INSERT INTO public.business_units (id, name) VALUES ('sec-bu', 'Security BU');
@@ -110,6 +110,14 @@ CREATE TEMP TABLE attack1_begin AS
 	SELECT * FROM leadstore.begin_deep_scan('sec-lead');
 CREATE TEMP TABLE attack1_finish AS
 	SELECT * FROM leadstore.finish_deep_scan('sec-lead');
+CREATE TEMP TABLE attack1_chunks AS
+	SELECT * FROM leadstore.store_chunks(NULL, 'attack-agent', '{agent chunk}'::text[],
+		'{1,1}'::real[], lead_id => 'sec-lead');
+CREATE TEMP TABLE attack1_chunks_missing AS
+	SELECT pg_temp.error_of($$SELECT leadstore.store_chunks(NULL, 'attack-agent',
+		'{x}'::text[], '{1}'::real[], lead_id => 'evil-only-lead')$$) AS error;
+CREATE TEMP TABLE attack1_model AS
+	SELECT logical_name, actual_name, status FROM leadstore.check_data_model();
 RESET search_path;
 
 SELECT results_eq(
@@ -158,6 +166,23 @@ SELECT results_eq(
 	  FROM public.leads WHERE id = 'sec-lead'$$,
 	$$VALUES ('sec-rfp', 'sec-cms-default', 'completed', now(), now(), now())$$,
 	'evil, pg_catalog: every write landed in public.leads');
+SELECT results_eq('SELECT * FROM attack1_chunks',
+	$$VALUES ('sec-rfp', 'sec-lead', 1, 0)$$,
+	'evil, pg_catalog: store_chunks takes rfp_id from public.leads');
+SELECT results_eq(
+	$$SELECT rfp_id, lead_id, section_id, chunk_index, content, embedding
+	  FROM public.rfp_embeddings WHERE agent_name = 'attack-agent'$$,
+	$$VALUES ('sec-rfp', 'sec-lead', NULL::text, 0, 'agent chunk', '{1,1}'::real[])$$,
+	'evil, pg_catalog: store_chunks writes public.rfp_embeddings');
+SELECT is((SELECT error FROM attack1_chunks_missing),
+	'P0002: lead "evil-only-lead" does not exist',
+	'evil, pg_catalog: store_chunks does not see evil.leads');
+SELECT results_eq(
+	$$SELECT count(*)::int, count(*) FILTER (WHERE status <> 'ok')::int,
+	         count(*) FILTER (WHERE actual_name LIKE 'evil.%')::int
+	  FROM attack1_model$$,
+	$$SELECT count(*)::int, 0, 0 FROM leadstore.check_data_model()$$,
+	'evil, pg_catalog: check_data_model reports on public (all ok), the same rows as under a clean search_path');
 
 --
 -- 2. search_path = evil, public: the look-alike tables come before public's
@@ -245,12 +270,16 @@ SELECT throws_ok(
 	      NULL, '{chunk}', '{1,2}')$$,
 	'42501', 'permission denied for table rfp_embeddings',
 	'without INSERT on rfp_embeddings a re-run with chunks fails with 42501 (after its delete)');
+SELECT throws_ok(
+	$$SELECT leadstore.store_chunks(NULL, 'attack-agent', '{chunk}', '{1,2}', lead_id => 'sec-lead')$$,
+	'42501', 'permission denied for table rfp_embeddings',
+	'without INSERT on rfp_embeddings store_chunks fails with 42501 (after its delete)');
 RESET ROLE;
 SELECT is_empty(
 	$$SELECT 1 FROM public.lead_section_data WHERE lead_id = 'sec-lead' AND section_id = 'no-insert'$$,
 	'42501: no lead_section_data row was written for the new section');
 SELECT set_eq('SELECT * FROM data_now', 'SELECT * FROM data_before',
-	'42501: leads, lead_section_data and rfp_embeddings are exactly as before (old chunks of the re-run kept)');
+	'42501: leads, lead_section_data and rfp_embeddings are exactly as before (old chunks of the re-run and of the agent kept)');
 
 -- control: exactly the README's grants are enough (only SELECT on leads:
 -- store_section_result takes no explicit row lock on the lead)
@@ -262,6 +291,22 @@ SELECT results_eq(
 	       NULL, '{granted chunk}', '{7,8}')$$,
 	$$VALUES (false, 1, 2)$$,
 	'control: with INSERT granted too, the same role re-runs the section (SELECT on leads suffices)');
+SELECT results_eq(
+	$$SELECT rfp_id, chunks_written, chunks_replaced
+	  FROM leadstore.store_chunks(NULL, 'attack-agent', '{granted agent chunk}', '{7,8}', lead_id => 'sec-lead')$$,
+	$$VALUES ('sec-rfp', 1, 1)$$,
+	'control: with INSERT granted, the same role replaces the agent''s chunk with store_chunks');
+RESET ROLE;
+
+-- check_data_model reads the catalogs only: a role without any privilege
+-- on the tables gets the same report
+CREATE ROLE leadstore_tap_security_nothing NOLOGIN;
+GRANT USAGE ON SCHEMA leadstore TO leadstore_tap_security_nothing;
+CREATE TEMP TABLE model_as_owner AS SELECT * FROM leadstore.check_data_model();
+GRANT SELECT ON model_as_owner TO leadstore_tap_security_nothing;
+SET LOCAL ROLE leadstore_tap_security_nothing;
+SELECT set_eq('SELECT * FROM leadstore.check_data_model()', 'SELECT * FROM model_as_owner',
+	'check_data_model needs no privilege on the tables (nor USAGE on their schema): the same rows as for the owner');
 RESET ROLE;
 
 --
@@ -298,6 +343,12 @@ SELECT throws_ok($$SELECT leadstore.select_default_cms('sec-hidden')$$,
 SELECT throws_ok($$SELECT leadstore.begin_deep_scan('sec-hidden')$$,
 	'P0002', 'lead "sec-hidden" does not exist',
 	'RLS: begin_deep_scan reports a hidden lead as missing (P0002)');
+SELECT throws_ok($$SELECT leadstore.finish_deep_scan('sec-hidden')$$,
+	'P0002', 'lead "sec-hidden" does not exist',
+	'RLS: finish_deep_scan reports a hidden lead as missing (P0002)');
+SELECT throws_ok($$SELECT leadstore.store_chunks(NULL, 'rls-agent', '{chunk}', '{1,2}', lead_id => 'sec-hidden')$$,
+	'P0002', 'lead "sec-hidden" does not exist',
+	'RLS: store_chunks reports a hidden lead as missing (P0002)');
 -- control: the role may select a CMS for a lead the policy shows
 SELECT results_eq($$SELECT * FROM leadstore.select_cms('sec-lead-2', 'sec-cms')$$,
 	$$VALUES ('sec-lead-2', 'sec-cms-2', 'sec-cms', true)$$,
@@ -313,55 +364,91 @@ SELECT results_eq(
 	'RLS: the hidden lead row is unchanged');
 
 --
--- 6. Catalog contract of the 7 functions
+-- 6. Catalog contract of the 9 functions
 --
 SELECT isnt_definer('leadstore', 'store_section_result',
-	ARRAY['text', 'text', 'jsonb', 'integer', 'jsonb', 'text[]', 'real[]', 'text', 'text', 'bytea'],
+	ARRAY['text', 'text', 'jsonb', 'numeric', 'jsonb', 'text[]', 'real[]', 'text', 'text', 'bytea'],
 	'store_section_result is SECURITY INVOKER');
-SELECT isnt_definer('leadstore', 'select_cms', ARRAY['text', 'text', 'boolean'],
+SELECT isnt_definer('leadstore', 'store_chunks',
+	ARRAY['text', 'text', 'text[]', 'real[]', 'text', 'text', 'jsonb', 'bytea'],
+	'store_chunks is SECURITY INVOKER');
+SELECT isnt_definer('leadstore', 'select_cms',
+	ARRAY['text', 'text', 'boolean'],
 	'select_cms is SECURITY INVOKER');
-SELECT isnt_definer('leadstore', 'select_cms_if', ARRAY['text', 'text', 'text', 'boolean'],
+SELECT isnt_definer('leadstore', 'select_cms_if',
+	ARRAY['text', 'text', 'text', 'boolean'],
 	'select_cms_if is SECURITY INVOKER');
-SELECT isnt_definer('leadstore', 'clear_cms_selection', ARRAY['text', 'boolean'],
+SELECT isnt_definer('leadstore', 'clear_cms_selection',
+	ARRAY['text', 'boolean'],
 	'clear_cms_selection is SECURITY INVOKER');
-SELECT isnt_definer('leadstore', 'select_default_cms', ARRAY['text', 'boolean'],
+SELECT isnt_definer('leadstore', 'select_default_cms',
+	ARRAY['text', 'boolean'],
 	'select_default_cms is SECURITY INVOKER');
-SELECT isnt_definer('leadstore', 'begin_deep_scan', ARRAY['text', 'interval'],
+SELECT isnt_definer('leadstore', 'begin_deep_scan',
+	ARRAY['text', 'interval'],
 	'begin_deep_scan is SECURITY INVOKER');
-SELECT isnt_definer('leadstore', 'finish_deep_scan', ARRAY['text'],
+SELECT isnt_definer('leadstore', 'finish_deep_scan',
+	ARRAY['text', 'timestamp with time zone', 'text', 'text'],
 	'finish_deep_scan is SECURITY INVOKER');
+SELECT isnt_definer('leadstore', 'check_data_model',
+	ARRAY[]::text[],
+	'check_data_model is SECURITY INVOKER');
 
 SELECT volatility_is('leadstore', 'store_section_result',
-	ARRAY['text', 'text', 'jsonb', 'integer', 'jsonb', 'text[]', 'real[]', 'text', 'text', 'bytea'],
+	ARRAY['text', 'text', 'jsonb', 'numeric', 'jsonb', 'text[]', 'real[]', 'text', 'text', 'bytea'],
 	'volatile', 'store_section_result is VOLATILE');
-SELECT volatility_is('leadstore', 'select_cms', ARRAY['text', 'text', 'boolean'],
+SELECT volatility_is('leadstore', 'store_chunks',
+	ARRAY['text', 'text', 'text[]', 'real[]', 'text', 'text', 'jsonb', 'bytea'],
+	'volatile', 'store_chunks is VOLATILE');
+SELECT volatility_is('leadstore', 'select_cms',
+	ARRAY['text', 'text', 'boolean'],
 	'volatile', 'select_cms is VOLATILE');
-SELECT volatility_is('leadstore', 'select_cms_if', ARRAY['text', 'text', 'text', 'boolean'],
+SELECT volatility_is('leadstore', 'select_cms_if',
+	ARRAY['text', 'text', 'text', 'boolean'],
 	'volatile', 'select_cms_if is VOLATILE');
-SELECT volatility_is('leadstore', 'clear_cms_selection', ARRAY['text', 'boolean'],
+SELECT volatility_is('leadstore', 'clear_cms_selection',
+	ARRAY['text', 'boolean'],
 	'volatile', 'clear_cms_selection is VOLATILE');
-SELECT volatility_is('leadstore', 'select_default_cms', ARRAY['text', 'boolean'],
+SELECT volatility_is('leadstore', 'select_default_cms',
+	ARRAY['text', 'boolean'],
 	'volatile', 'select_default_cms is VOLATILE');
-SELECT volatility_is('leadstore', 'begin_deep_scan', ARRAY['text', 'interval'],
+SELECT volatility_is('leadstore', 'begin_deep_scan',
+	ARRAY['text', 'interval'],
 	'volatile', 'begin_deep_scan is VOLATILE');
-SELECT volatility_is('leadstore', 'finish_deep_scan', ARRAY['text'],
+SELECT volatility_is('leadstore', 'finish_deep_scan',
+	ARRAY['text', 'timestamp with time zone', 'text', 'text'],
 	'volatile', 'finish_deep_scan is VOLATILE');
+SELECT volatility_is('leadstore', 'check_data_model',
+	ARRAY[]::text[],
+	'volatile', 'check_data_model is VOLATILE');
 
 SELECT isnt_strict('leadstore', 'store_section_result',
-	ARRAY['text', 'text', 'jsonb', 'integer', 'jsonb', 'text[]', 'real[]', 'text', 'text', 'bytea'],
+	ARRAY['text', 'text', 'jsonb', 'numeric', 'jsonb', 'text[]', 'real[]', 'text', 'text', 'bytea'],
 	'store_section_result is not STRICT (NULL arguments raise 22004)');
-SELECT isnt_strict('leadstore', 'select_cms', ARRAY['text', 'text', 'boolean'],
+SELECT isnt_strict('leadstore', 'store_chunks',
+	ARRAY['text', 'text', 'text[]', 'real[]', 'text', 'text', 'jsonb', 'bytea'],
+	'store_chunks is not STRICT (NULL arguments raise 22004)');
+SELECT isnt_strict('leadstore', 'select_cms',
+	ARRAY['text', 'text', 'boolean'],
 	'select_cms is not STRICT');
-SELECT isnt_strict('leadstore', 'select_cms_if', ARRAY['text', 'text', 'text', 'boolean'],
+SELECT isnt_strict('leadstore', 'select_cms_if',
+	ARRAY['text', 'text', 'text', 'boolean'],
 	'select_cms_if is not STRICT');
-SELECT isnt_strict('leadstore', 'clear_cms_selection', ARRAY['text', 'boolean'],
+SELECT isnt_strict('leadstore', 'clear_cms_selection',
+	ARRAY['text', 'boolean'],
 	'clear_cms_selection is not STRICT');
-SELECT isnt_strict('leadstore', 'select_default_cms', ARRAY['text', 'boolean'],
+SELECT isnt_strict('leadstore', 'select_default_cms',
+	ARRAY['text', 'boolean'],
 	'select_default_cms is not STRICT');
-SELECT isnt_strict('leadstore', 'begin_deep_scan', ARRAY['text', 'interval'],
+SELECT isnt_strict('leadstore', 'begin_deep_scan',
+	ARRAY['text', 'interval'],
 	'begin_deep_scan is not STRICT');
-SELECT isnt_strict('leadstore', 'finish_deep_scan', ARRAY['text'],
+SELECT isnt_strict('leadstore', 'finish_deep_scan',
+	ARRAY['text', 'timestamp with time zone', 'text', 'text'],
 	'finish_deep_scan is not STRICT');
+SELECT isnt_strict('leadstore', 'check_data_model',
+	ARRAY[]::text[],
+	'check_data_model is not STRICT');
 
 SELECT results_eq(
 	$$SELECT p.proname::text COLLATE "default", pg_catalog.pg_get_function_arguments(p.oid),
@@ -373,11 +460,15 @@ SELECT results_eq(
 	  ('begin_deep_scan',
 	   'lead_id text, stale_after interval DEFAULT ''00:30:00''::interval',
 	   'leadstore.deep_scan_run', 'u'),
+	  ('check_data_model',
+	   'OUT logical_name text, OUT actual_name text, OUT status text, OUT detail text, OUT fix text',
+	   'SETOF record', 'u'),
 	  ('clear_cms_selection',
 	   'lead_id text, nowait boolean DEFAULT false',
 	   'leadstore.cms_selection', 'u'),
 	  ('finish_deep_scan',
-	   'lead_id text',
+	   'lead_id text, started_at timestamp with time zone DEFAULT NULL::timestamp with time zone, '
+	   'outcome text DEFAULT NULL::text, error text DEFAULT NULL::text',
 	   'leadstore.deep_scan_run', 'u'),
 	  ('select_cms',
 	   'lead_id text, cms_id text, nowait boolean DEFAULT false',
@@ -388,13 +479,18 @@ SELECT results_eq(
 	  ('select_default_cms',
 	   'lead_id text, nowait boolean DEFAULT false',
 	   'leadstore.cms_selection', 'u'),
+	  ('store_chunks',
+	   'rfp_id text, agent_name text, chunks text[], embeddings real[] DEFAULT NULL::real[], '
+	   'lead_id text DEFAULT NULL::text, chunk_type text DEFAULT ''analysis''::text, '
+	   'metadata jsonb DEFAULT NULL::jsonb, embeddings_packed bytea DEFAULT NULL::bytea',
+	   'leadstore.chunk_write', 'u'),
 	  ('store_section_result',
-	   'lead_id text, section_id text, content jsonb, confidence integer DEFAULT NULL::integer, '
+	   'lead_id text, section_id text, content jsonb, confidence numeric DEFAULT NULL::numeric, '
 	   'sources jsonb DEFAULT NULL::jsonb, chunks text[] DEFAULT NULL::text[], '
 	   'embeddings real[] DEFAULT NULL::real[], chunk_type text DEFAULT ''analysis''::text, '
 	   'agent_name text DEFAULT NULL::text, embeddings_packed bytea DEFAULT NULL::bytea',
 	   'leadstore.section_write', 'u')$$,
-	'the functions of schema leadstore: exactly the 7 of SPEC 3, with its argument names, defaults and result types, PARALLEL UNSAFE');
+	'the functions of schema leadstore: exactly the 9 of 0.2.0, with their argument names, defaults and result types, PARALLEL UNSAFE, and no overload left from 0.1.0');
 
 SELECT * FROM finish();
 ROLLBACK;
