@@ -18,6 +18,11 @@
 #include "datatype/timestamp.h"
 #include "executor/spi.h"
 
+/* PostgreSQL 18 replaced the suffix pg_attribute_noreturn() by pg_noreturn */
+#if PG_VERSION_NUM < 180000
+#define pg_noreturn pg_attribute_noreturn()
+#endif
+
 /* Largest embedding dimension accepted (pgvector's vector limit too) */
 #define LS_MAX_DIMENSIONS	16000
 
@@ -259,7 +264,7 @@ typedef struct LsLead
 
 /* lead_lock.c */
 extern void ls_lock_lead(const char *lead_id, bool nowait, LsLead *lead);
-extern void ls_lead_not_found(const char *lead_id) pg_attribute_noreturn();
+extern pg_noreturn void ls_lead_not_found(const char *lead_id);
 extern char *ls_lead_rfp_id(const char *lead_id);
 
 /* uuidv7.c */
