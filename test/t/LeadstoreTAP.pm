@@ -16,7 +16,7 @@ use warnings FATAL => 'all';
 
 use Exporter 'import';
 use File::Basename qw(dirname);
-use File::Spec;
+use Cwd qw(abs_path);
 use IPC::Run;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
@@ -29,7 +29,7 @@ our @EXPORT = qw(
   ls_count_log %LS_REF %LS_APP
 );
 
-my $here = dirname(File::Spec->rel2abs(__FILE__));
+my $here = dirname(abs_path(__FILE__));
 
 # Dimension of every embedding the tests send: 512 float4 make a 2 KB array,
 # over the TOAST threshold, so chunk rows exercise the toast table too.
