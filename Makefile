@@ -48,44 +48,9 @@ TAP_TESTS = 1
 PROVE_TESTS ?= $(sort $(wildcard test/t/*.pl))
 endif
 
-# Isolation specs (pg_isolation_regress, run by make installcheck after
-# pg_regress): test/isolation/specs/<name>.spec against
-# test/isolation/expected/<name>.out, in a database of their own that
-# the isolation_db step makes afresh with the extension and the reference
-# data model (each spec adds and removes its own rows).
-ISOLATION = $(sort $(basename $(notdir $(wildcard test/isolation/specs/*.spec))))
-ISOLATION_OPTS = --inputdir=test/isolation --outputdir=test/isolation/output --use-existing
-EXTRA_CLEAN += test/isolation/output tmp_check
-ifneq ($(strip $(ISOLATION)),)
-REGRESS_PREP = isolation_db
-endif
-
-# TAP tests (PostgreSQL::Test::Cluster, each starts its own nodes):
-# test/t/*.pl, run by make installcheck after the isolation specs, or alone
-# by make prove_installcheck.  PostgreSQL refuses to run as root: as root,
-# run installcheck with TAP_TESTS= and the TAP tests as another user
-# (tools/test.sh does).
-ifneq ($(wildcard test/t/*.pl),)
-TAP_TESTS = 1
-PROVE_TESTS ?= $(sort $(wildcard test/t/*.pl))
-endif
-
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
-
-ISOLATION_TESTDB = leadstore_isolation
-PSQL_CMD = '$(bindir)/psql' -X -q -v ON_ERROR_STOP=1
-
-.PHONY: isolation_db prove_installcheck
-isolation_db:
-	$(PSQL_CMD) -d postgres -c 'DROP DATABASE IF EXISTS $(ISOLATION_TESTDB)' \
-		-c 'CREATE DATABASE $(ISOLATION_TESTDB)'
-	$(PSQL_CMD) -d $(ISOLATION_TESTDB) -c 'SET client_min_messages = warning' \
-		-c 'CREATE EXTENSION leadstore' -f sql/leadstore_data_model.sql
-
-prove_installcheck:
-	$(prove_installcheck)
 
 ISOLATION_TESTDB = leadstore_isolation
 PSQL_CMD = '$(bindir)/psql' -X -q -v ON_ERROR_STOP=1
