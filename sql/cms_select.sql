@@ -66,3 +66,63 @@ BEGIN;
 SELECT * FROM leadstore.select_cms('lead-2', 'cms-wp');
 ROLLBACK;
 SELECT selected_cms_id FROM leads WHERE id = 'lead-2';
+
+--
+-- Locks and writes are statements, so they behave as the statements would:
+--
+-- a row lock is a write: refused in a read-only transaction
+BEGIN READ ONLY;
+SELECT * FROM leadstore.select_cms('lead-2', 'cms-aem');
+ROLLBACK;
+
+-- privileges granted on columns only are checked; without UPDATE on any
+-- column of technologies, its FOR SHARE lock is refused
+CREATE ROLE regress_ls_columns;
+GRANT USAGE ON SCHEMA leadstore TO regress_ls_columns;
+GRANT SELECT (id, business_unit_id, selected_cms_id, deep_scan_status,
+			  deep_scan_started_at, deep_scan_completed_at),
+	  UPDATE (selected_cms_id, updated_at) ON leads TO regress_ls_columns;
+GRANT SELECT (id, business_unit_id, category), UPDATE (name)
+	ON technologies TO regress_ls_columns;
+SET ROLE regress_ls_columns;
+SELECT * FROM leadstore.select_cms('lead-2', 'cms-aem');
+RESET ROLE;
+REVOKE UPDATE (name) ON technologies FROM regress_ls_columns;
+SET ROLE regress_ls_columns;
+SELECT * FROM leadstore.select_cms('lead-2', 'cms-wp');
+RESET ROLE;
+REVOKE ALL ON leads, technologies FROM regress_ls_columns;
+SELECT * FROM leadstore.select_cms('lead-2', 'cms-drupal');
+REVOKE USAGE ON SCHEMA leadstore FROM regress_ls_columns;
+DROP ROLE regress_ls_columns;
+
+-- CHECK constraints and triggers on the lead table apply
+ALTER TABLE leads ADD CONSTRAINT regress_no_wp
+	CHECK (selected_cms_id IS DISTINCT FROM 'cms-wp') NOT VALID;
+\set VERBOSITY terse
+SELECT * FROM leadstore.select_cms('lead-5', 'cms-wp');
+\set VERBOSITY default
+ALTER TABLE leads DROP CONSTRAINT regress_no_wp;
+CREATE FUNCTION regress_note_update() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	RAISE NOTICE '% % trigger on %', TG_WHEN, TG_LEVEL, TG_TABLE_NAME;
+	RETURN NULL;
+END
+$$;
+CREATE TRIGGER regress_after_row AFTER UPDATE ON leads
+	FOR EACH ROW EXECUTE FUNCTION regress_note_update();
+SELECT * FROM leadstore.select_cms('lead-5', 'cms-drupal');
+-- (nothing written, no trigger)
+SELECT * FROM leadstore.select_cms('lead-5', 'cms-drupal');
+DROP TRIGGER regress_after_row ON leads;
+DROP FUNCTION regress_note_update();
+SELECT * FROM leadstore.clear_cms_selection('lead-5');
+SELECT * FROM leadstore.select_default_cms('lead-5');
+
+-- a lead kept in an inheritance child of leads is found and updated
+CREATE TABLE leads_archive () INHERITS (leads);
+INSERT INTO leads_archive (id, rfp_id, business_unit_id, customer_name)
+VALUES ('lead-archived', 'rfp-1', 'bu-1', 'Archived');
+SELECT * FROM leadstore.select_cms('lead-archived', 'cms-wp');
+SELECT selected_cms_id FROM leads_archive WHERE id = 'lead-archived';
+DROP TABLE leads_archive;

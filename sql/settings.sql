@@ -143,7 +143,7 @@ ALTER TABLE "Tenant Two".rfp_embeddings_old RENAME TO rfp_embeddings;
 SELECT created, chunks_replaced FROM leadstore.store_section_result(
 	'lead-t', 'overview', '{}');
 
--- 42703: a column is missing, or has another type
+-- 42703: a column is missing
 ALTER TABLE "Tenant Two".leads DROP COLUMN selected_cms_id;
 SELECT * FROM leadstore.select_cms('lead-t', 'cms-t');
 \echo :LAST_ERROR_SQLSTATE
@@ -152,7 +152,10 @@ SELECT * FROM leadstore.select_cms('lead-t', 'cms-t');
 SELECT * FROM leadstore.clear_cms_selection('lead-t');
 \echo :LAST_ERROR_SQLSTATE
 ALTER TABLE "Tenant Two".leads ADD COLUMN selected_cms_id text;
-ALTER TABLE "Tenant Two".lead_section_data ALTER COLUMN confidence TYPE numeric;
+-- 42804: a column of a type that cannot take the value (more: test types)
+ALTER TABLE "Tenant Two".lead_section_data
+	DROP CONSTRAINT lead_section_data_confidence_check,
+	ALTER COLUMN confidence TYPE boolean USING NULL;
 SELECT * FROM leadstore.store_section_result('lead-t', 'overview', '{}');
 \echo :LAST_ERROR_SQLSTATE
 RESET leadstore.data_schema;

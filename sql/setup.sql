@@ -10,7 +10,7 @@ CREATE EXTENSION leadstore;
 \i sql/leadstore_data_model.sql
 \set ECHO all
 
--- the extension's members: three result types and seven functions
+-- the extension's members: four result types and nine functions
 SELECT pg_describe_object(classid, objid, objsubid) AS member
 FROM pg_depend
 WHERE refclassid = 'pg_extension'::regclass AND deptype = 'e'
