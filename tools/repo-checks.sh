@@ -25,8 +25,9 @@
 # every check is ok; 1 when one failed; 2 when none failed but one was
 # skipped.
 #
-# Environment: PG_CONFIG (default: pg_config in PATH); PGHOST, PGPORT,
-# PGUSER of a running server of that major.  dist-installcheck installs the
+# Environment: PG_CONFIG (default: $LS_PG_CONFIG, then pg_config in PATH);
+# PGHOST, PGPORT, PGUSER of a running server of that major (a superuser:
+# pg_regress creates databases).  dist-installcheck installs the
 # zip's build into PG_CONFIG's installation for its duration (as root, like
 # the test command) and then puts back the leadstore files that were
 # installed before.  Logs: $REPO_CHECKS_OUT (default: a temporary directory,
@@ -256,7 +257,8 @@ PY
 	fi
 	ok dist-zip
 
-	pg_config=${PG_CONFIG:-$(command -v pg_config || true)}
+	# PG_CONFIG; else the major tools/lib.sh selected (exported by it); else PATH
+	pg_config=${PG_CONFIG:-${LS_PG_CONFIG:-$(command -v pg_config || true)}}
 	if [ -z "$pg_config" ] || [ ! -x "$pg_config" ]; then
 		notok dist-build "no pg_config (set PG_CONFIG)"
 		return
