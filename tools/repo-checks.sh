@@ -10,8 +10,9 @@
 #	meta-json				META.json is valid JSON with the keys PGXN's
 #							meta-spec 1.0 requires; its version equals
 #							leadstore.control's default_version, the
-#							provided extension's version and the newest
-#							CHANGELOG.md entry; the provided file exists
+#							provided extension's version, the newest
+#							CHANGELOG.md entry and the Drizzle client's
+#							package version; the provided file exists
 #	dist-zip				make dist writes leadstore-<version>.zip whose
 #							entries all sit under leadstore-<version>/
 #	dist-build				the unpacked zip, in a fresh directory outside
@@ -157,6 +158,14 @@ if newest is None:
     fail("CHANGELOG.md has no '## <version>' entry")
 if newest != version:
     fail("META.json version %s differs from the newest CHANGELOG.md entry %s" % (version, newest))
+client = "clients/drizzle/package.json"
+if os.path.isfile(client):
+    try:
+        cversion = json.load(open(client, encoding="utf-8")).get("version")
+    except ValueError as e:
+        fail("%s is not valid JSON: %s" % (client, e))
+    if cversion != version:
+        fail("%s version %s differs from META.json version %s" % (client, cversion, version))
 print("version %s" % version)
 PY
 	); then
