@@ -21,7 +21,7 @@ DATA = sql/leadstore--0.1.0.sql sql/leadstore--0.2.0.sql \
 PGFILEDESC = "leadstore - atomic multi-table writes for lead qualification"
 
 # pg_regress: sql/<test>.sql against expected/<test>.out, in this order
-REGRESS = setup section_store cms_select deep_scan errors settings plans mapping types app_schema store_chunks values plan_cache comments
+REGRESS = setup section_store cms_select deep_scan errors settings plans mapping types app_schema store_chunks values plan_cache comments upgrade
 REGRESS_OPTS = --dbname=leadstore_regress
 
 EXTRA_CLEAN = results regression.diffs regression.out

@@ -1,5 +1,5 @@
 --
--- errors: every error of SPEC section 4 the functions raise from their
+-- errors: every error of the contract the functions raise from their
 -- arguments or the data, each with its SQLSTATE, and each followed by
 -- unchanged(): no row of the data model was written.
 --
