@@ -18,6 +18,7 @@
 
 #include "executor/spi.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 
 #include "leadstore.h"
 
@@ -86,4 +87,32 @@ ls_spi_text(int fnumber, bool *isnull)
 	if (isnull)
 		*isnull = null;
 	return null ? NULL : TextDatumGetCString(d);
+}
+
+/*
+ * ls_declared_argtype -- the type that the SQL declaration of the called
+ *		function gives argument argno
+ *		After the library is updated and before ALTER EXTENSION UPDATE runs,
+ *		the previous version's declarations call the new code: an argument
+ *		whose type changed between versions must be read by its declared
+ *		type.  Looked up once per call site (cached in fn_extra).
+ */
+Oid
+ls_declared_argtype(FunctionCallInfo fcinfo, int argno)
+{
+	FmgrInfo   *flinfo = fcinfo->flinfo;
+	Oid		   *types = (Oid *) flinfo->fn_extra;
+
+	if (types == NULL)
+	{
+		Oid		   *argtypes;
+		int			nargs;
+
+		(void) get_func_signature(flinfo->fn_oid, &argtypes, &nargs);
+		types = MemoryContextAlloc(flinfo->fn_mcxt, sizeof(Oid) * (nargs + 1));
+		memcpy(types, argtypes, sizeof(Oid) * nargs);
+		types[nargs] = InvalidOid;
+		flinfo->fn_extra = types;
+	}
+	return types[argno];
 }

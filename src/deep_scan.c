@@ -270,17 +270,21 @@ Datum
 leadstore_finish_deep_scan(PG_FUNCTION_ARGS)
 {
 	char	   *lead_id = ls_require_id(fcinfo, 0, "lead_id");
-	bool		has_token = !PG_ARGISNULL(1);
+
+	/* 0.1.0's declaration, until ALTER EXTENSION UPDATE, has lead_id only */
+	bool		v010 = PG_NARGS() < 4;
+	bool		has_token = !v010 && !PG_ARGISNULL(1);
 	TimestampTz token = has_token ? PG_GETARG_TIMESTAMPTZ(1) : 0;
 	char	   *outcome = NULL;
-	char	   *error = PG_ARGISNULL(3) ? NULL :
-	text_to_cstring(PG_GETARG_TEXT_PP(3));
+	char	   *error = NULL;
 	MemoryContext callerctx = CurrentMemoryContext;
 	TimestampTz now = GetCurrentTransactionStartTimestamp();
 	LsLead		lead;
 	int32		sections;
 
-	if (!PG_ARGISNULL(2))
+	if (!v010 && !PG_ARGISNULL(3))
+		error = text_to_cstring(PG_GETARG_TEXT_PP(3));
+	if (!v010 && !PG_ARGISNULL(2))
 	{
 		outcome = text_to_cstring(PG_GETARG_TEXT_PP(2));
 		if (strcmp(outcome, "completed") != 0 && strcmp(outcome, "failed") != 0)

@@ -216,6 +216,7 @@ extern void ls_require_not_null(FunctionCallInfo fcinfo, int argno,
 								const char *name);
 extern bool ls_arg_bool(FunctionCallInfo fcinfo, int argno, bool dflt);
 extern char *ls_spi_text(int fnumber, bool *isnull);
+extern Oid	ls_declared_argtype(FunctionCallInfo fcinfo, int argno);
 
 /*
  * The embeddings of one call, checked: rows x dim floats at data, row-major.

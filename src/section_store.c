@@ -235,7 +235,14 @@ leadstore_store_section_result(PG_FUNCTION_ARGS)
 	ls_require_not_null(fcinfo, ARG_CONTENT, "content");
 	content = PG_GETARG_JSONB_P(ARG_CONTENT);
 	if (has_confidence)
-		confidence = get_confidence(PG_GETARG_NUMERIC(ARG_CONFIDENCE));
+	{
+		/* 0.1.0's declaration, until ALTER EXTENSION UPDATE: integer */
+		if (ls_declared_argtype(fcinfo, ARG_CONFIDENCE) == INT4OID)
+			confidence = get_confidence(DatumGetNumeric(DirectFunctionCall1(int4_numeric,
+																			PG_GETARG_DATUM(ARG_CONFIDENCE))));
+		else
+			confidence = get_confidence(PG_GETARG_NUMERIC(ARG_CONFIDENCE));
+	}
 	if (!PG_ARGISNULL(ARG_SOURCES))
 	{
 		sources = PG_GETARG_JSONB_P(ARG_SOURCES);
