@@ -1,8 +1,9 @@
 --
 -- bench/sql/plpgsql_variant.sql
 --		Variant C of the benchmark: store_section_result and select_cms written
---		in PL/pgSQL with the contract of SPEC 3.1/3.2 (same arguments, checks,
---		SQLSTATEs, result types, lock order).  It is the comparison a user
+--		in PL/pgSQL with leadstore's contract (same arguments, checks,
+--		SQLSTATEs, result types, lock order; numeric confidence rounded half
+--		away from zero, then 0..100; sources a JSON array or object).  It is the comparison a user
 --		would otherwise write; it is NOT part of the extension.
 --
 --		Differences from leadstore, all in C's favour or neutral:
@@ -20,7 +21,7 @@ CREATE OR REPLACE FUNCTION bench.store_section_result(
 	lead_id		text,
 	section_id	text,
 	content		jsonb,
-	confidence	integer DEFAULT NULL,
+	confidence	numeric DEFAULT NULL,
 	sources		jsonb DEFAULT NULL,
 	chunks		text[] DEFAULT NULL,
 	embeddings	real[] DEFAULT NULL,
@@ -42,6 +43,7 @@ DECLARE
 	v_meta		jsonb;
 	v_emb		real[];
 	v_nan		boolean;
+	v_conf		int;
 	i			int := 0;
 	r			leadstore.section_write;
 BEGIN
@@ -53,14 +55,17 @@ BEGIN
 		RAISE EXCEPTION 'lead_id and section_id must not be empty'
 			USING ERRCODE = '22023';
 	END IF;
-	IF confidence IS NOT NULL AND (confidence < 0 OR confidence > 100) THEN
-		RAISE EXCEPTION 'confidence % is out of range', confidence
-			USING ERRCODE = '22023';
+	-- round() of numeric rounds half away from zero; NaN sorts above 100
+	-- and the infinities outside 0..100, so the range test refuses them too
+	IF confidence IS NOT NULL THEN
+		IF NOT (round(confidence) BETWEEN 0 AND 100) THEN
+			RAISE EXCEPTION 'confidence % is out of range', confidence
+				USING ERRCODE = '22023';
+		END IF;
+		v_conf := round(confidence)::int;
 	END IF;
-	IF sources IS NOT NULL AND (jsonb_typeof(sources) <> 'array' OR
-		EXISTS (SELECT FROM jsonb_array_elements(sources) e
-				WHERE jsonb_typeof(e) <> 'string')) THEN
-		RAISE EXCEPTION 'sources must be a JSON array of strings'
+	IF sources IS NOT NULL AND jsonb_typeof(sources) NOT IN ('array', 'object') THEN
+		RAISE EXCEPTION 'sources must be a JSON array or object'
 			USING ERRCODE = '22023';
 	END IF;
 	IF n > 0 THEN
@@ -113,7 +118,7 @@ BEGIN
 		(id, lead_id, section_id, content, confidence, sources, created_at, updated_at)
 	VALUES (gen_random_uuid()::text, store_section_result.lead_id,
 			store_section_result.section_id, store_section_result.content,
-			store_section_result.confidence, store_section_result.sources,
+			v_conf, store_section_result.sources,
 			now(), now())
 	ON CONFLICT (lead_id, section_id) DO UPDATE
 		SET content = EXCLUDED.content, confidence = EXCLUDED.confidence,
@@ -128,7 +133,7 @@ BEGIN
 	IF n > 0 THEN
 		v_meta := jsonb_build_object('sectionId', store_section_result.section_id,
 									 'leadId', store_section_result.lead_id,
-									 'confidence', store_section_result.confidence,
+									 'confidence', v_conf,
 									 'sources', store_section_result.sources);
 		-- one 1-D real[] per chunk (SLICE 1 also yields a 1-D input whole)
 		FOREACH v_emb SLICE 1 IN ARRAY embeddings LOOP
