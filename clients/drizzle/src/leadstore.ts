@@ -2,7 +2,7 @@
  * leadstore.ts -- a typed Drizzle ORM (node-postgres) client for the
  * leadstore PostgreSQL extension.
  *
- * One function per SQL function of the extension (SPEC section 3).  Each
+ * One function per SQL function of the extension.  Each
  * takes a Drizzle database or transaction created with
  * `drizzle-orm/node-postgres` and a typed argument object, runs
  * `select * from leadstore.<function>(name => $n, ...)` in that database or
@@ -18,8 +18,9 @@
  *   from the server's fields (code, message, detail, hint, ...): never the
  *   query or its parameters, which Drizzle's own error message contains.
  *
- * The file depends on drizzle-orm only; copy it into an application or
- * import it from clients/drizzle/src/leadstore.ts.
+ * The module depends on drizzle-orm only.  Applications import it from the
+ * package (@leadstore/drizzle), which also exports the data model's tables
+ * (tables.ts).
  */
 import { DrizzleQueryError, sql, type SQL } from "drizzle-orm";
 import type { NodePgQueryResultHKT } from "drizzle-orm/node-postgres";
@@ -62,10 +63,16 @@ export interface StoreSectionResultArgs {
   sectionId: string;
   /** Any JSON value; sent as JSON text with a ::jsonb cast.  null/undefined: SQL NULL (22004). */
   content: unknown;
-  /** Integer 0..100. */
+  /**
+   * 0..100; a fraction (8.571...) is rounded half away from zero by the
+   * server, then checked (100.4 -> 100; 100.5, -0.5, NaN, Infinity -> 22023).
+   */
   confidence?: number | null;
-  /** Source labels; stored as a JSON array of strings. */
-  sources?: readonly string[] | null;
+  /**
+   * Any JSON array or object (e.g. ["rfp.pdf"] or { agentName, generatedAt,
+   * chunks }), stored as given.  A JSON scalar is refused (22023).
+   */
+  sources?: readonly unknown[] | { readonly [key: string]: unknown } | null;
   /** Chunk texts, one per embedding row; none (or []) removes the section's old chunks. */
   chunks?: readonly string[] | null;
   /** One embedding per chunk; see {@link EmbeddingsInput}. */
@@ -87,6 +94,39 @@ export interface SectionWrite {
   /** rfp_embeddings rows inserted */
   chunksWritten: number;
   /** rfp_embeddings rows of the section deleted first */
+  chunksReplaced: number;
+}
+
+/** Arguments of {@link storeChunks}. */
+export interface StoreChunksArgs {
+  /**
+   * The RFP the chunks belong to.  null/undefined: taken from the lead
+   * (then leadId is required).  When both are given they must agree (22023).
+   */
+  rfpId?: string | null;
+  /** The writer, e.g. "legal-check"; part of the key whose chunks are replaced. */
+  agentName: string;
+  /** The chunk texts; [] deletes the key's chunks.  null/undefined: 22004. */
+  chunks: readonly string[] | null;
+  /** One embedding per chunk; see {@link EmbeddingsInput}.  Required when there are chunks. */
+  embeddings?: EmbeddingsInput | null;
+  /** The lead, for a lead's chunks; null/undefined: RFP-level chunks (lead_id NULL). */
+  leadId?: string | null;
+  /** Server default: "analysis". */
+  chunkType?: string | null;
+  /** JSON stored in every chunk's metadata; null/undefined: {}. */
+  metadata?: unknown;
+}
+
+/** leadstore.chunk_write */
+export interface ChunkWrite {
+  /** the RFP of the chunks (given, or the lead's) */
+  rfpId: string;
+  /** the lead, or null for RFP-level chunks */
+  leadId: string | null;
+  /** chunk rows inserted */
+  chunksWritten: number;
+  /** chunk rows of the same (rfp, lead, agent) key, without a section, deleted first */
   chunksReplaced: number;
 }
 
@@ -138,7 +178,32 @@ export interface BeginDeepScanArgs {
 /** Arguments of {@link finishDeepScan}. */
 export interface FinishDeepScanArgs {
   leadId: string;
+  /**
+   * The run token: the `runToken` that {@link beginDeepScan} returned for
+   * this run.  Always pass it back.  When the lead's current run is not this
+   * run (a later runner took it over as stale, or it was finished already)
+   * the call writes nothing and throws {@link StaleRunError} (55000).
+   *
+   * A string is sent as it is (cast to timestamptz by the server: exact to
+   * the microsecond).  A Date (e.g. the result's `startedAt`) is sent as its
+   * ISO text: milliseconds only, which the server accepts as well.
+   * null/undefined: no check (the 0.1.0 behaviour; a late runner then
+   * finishes its successor's run).
+   */
+  startedAt?: string | Date | null;
+  /**
+   * "completed" or "failed", stored as given.  null/undefined: "completed"
+   * when at least one section was stored since the run started, else "failed".
+   */
+  outcome?: DeepScanOutcome | null;
+  /**
+   * Stored in leads.deep_scan_error (null clears it).  That column is
+   * optional; a non-null error without it is a DataModelError (42703).
+   */
+  error?: string | null;
 }
+
+export type DeepScanOutcome = "completed" | "failed";
 
 export type DeepScanStatus = "pending" | "running" | "completed" | "failed";
 
@@ -146,7 +211,14 @@ export type DeepScanStatus = "pending" | "running" | "completed" | "failed";
 export interface DeepScanRun {
   leadId: string;
   status: DeepScanStatus;
+  /** when the run started (milliseconds; the server keeps microseconds, see runToken) */
   startedAt: Date | null;
+  /**
+   * The run token: started_at exactly as the server sent it (text, with
+   * microseconds and the UTC offset).  Pass it back to
+   * {@link finishDeepScan} as `startedAt`.
+   */
+  runToken: string | null;
   completedAt: Date | null;
   /** the lead's sections stored (created or updated) since startedAt */
   sectionsStored: number;
@@ -218,8 +290,33 @@ export class NotACmsOfBusinessUnitError extends InvalidArgumentError {}
 export class LockNotAvailableError extends LeadstoreError {}
 /** 55000 object_not_in_prerequisite_state: finishDeepScan on a lead not running */
 export class NotRunningError extends LeadstoreError {}
-/** 42P01 / 42703: a data-model table or column is missing or of the wrong kind */
+/**
+ * 55000 from finishDeepScan with a run token: the lead's current run is not
+ * the caller's (taken over, or finished already).  Nothing was written; the
+ * detail names the current run's status and started_at.
+ */
+export class StaleRunError extends NotRunningError {}
+/**
+ * 42P01 / 42703: a data-model table or column is missing or of the wrong
+ * kind; 42804: a column's type cannot take what leadstore writes; 42P10: no
+ * unique index on the section table's (lead_id, section_id).
+ * leadstore.check_data_model() lists every problem with the SQL that fixes it.
+ */
 export class DataModelError extends LeadstoreError {}
+
+function errorFields(e: LeadstoreError): LeadstoreErrorFields {
+  return {
+    code: e.code,
+    message: e.message,
+    detail: e.detail,
+    hint: e.hint,
+    severity: e.severity,
+    schema: e.schema,
+    table: e.table,
+    column: e.column,
+    constraint: e.constraint,
+  };
+}
 
 /** The part of pg's DatabaseError that is read (duck-typed: pg may be duplicated). */
 interface PgDatabaseErrorLike {
@@ -267,6 +364,8 @@ function classFor(code: string, message: string): new (f: LeadstoreErrorFields) 
       return NotRunningError;
     case "42P01":
     case "42703":
+    case "42804":
+    case "42P10":
       return DataModelError;
     default:
       return LeadstoreError;
@@ -392,6 +491,26 @@ function checkRowCount(embeddings: EmbeddingsInput | null | undefined, chunks: r
     });
 }
 
+/** A number as numeric text (NaN and infinities included: the server refuses them with 22023). */
+function numericParam(v: number | null | undefined): string | null | undefined {
+  if (v === undefined || v === null) return v;
+  if (typeof v !== "number") throw new TypeError(`confidence must be a number, not ${typeof v}`);
+  if (Number.isNaN(v)) return "NaN";
+  if (!Number.isFinite(v)) return v > 0 ? "Infinity" : "-Infinity";
+  return String(v);
+}
+
+/** A run token as text for a timestamptz parameter. */
+function tokenParam(v: string | Date | null | undefined): string | null | undefined {
+  if (v === undefined || v === null) return v;
+  if (v instanceof Date) {
+    if (Number.isNaN(v.getTime())) throw new TypeError("startedAt is an invalid Date");
+    return v.toISOString();
+  }
+  if (typeof v !== "string") throw new TypeError("startedAt must be the runToken string (or a Date)");
+  return v;
+}
+
 function jsonParam(v: unknown): string | null {
   if (v === null || v === undefined) return null;
   const text = JSON.stringify(v);
@@ -474,6 +593,22 @@ function asDate(v: unknown): Date | null {
   return new Date(d.getTime() - offsetSeconds * 1000);
 }
 
+/** started_at as the run token: the server's text (a Date from other drivers: its ISO text). */
+function asToken(v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  if (v instanceof Date) return v.toISOString();
+  return String(v);
+}
+
+function chunkWrite(r: Record<string, unknown>): ChunkWrite {
+  return {
+    rfpId: asString(r.rfp_id),
+    leadId: asNullableString(r.lead_id),
+    chunksWritten: asInt(r.chunks_written),
+    chunksReplaced: asInt(r.chunks_replaced),
+  };
+}
+
 function sectionWrite(r: Record<string, unknown>): SectionWrite {
   return {
     sectionRowId: asString(r.section_row_id),
@@ -498,6 +633,7 @@ function deepScanRun(r: Record<string, unknown>): DeepScanRun {
     leadId: asString(r.lead_id),
     status: asString(r.status) as DeepScanStatus,
     startedAt: asDate(r.started_at),
+    runToken: asToken(r.started_at),
     completedAt: asDate(r.completed_at),
     sectionsStored: asInt(r.sections_stored),
     transitioned: asBool(r.transitioned),
@@ -517,18 +653,16 @@ function deepScanRun(r: Record<string, unknown>): DeepScanRun {
  *   when a list of embedding rows and chunks differ in length: the packed
  *   form has no row count of its own), DataModelError, LeadstoreError (e.g.
  *   40001 under REPEATABLE READ: retry); TypeError for ragged embeddings or
- *   a non-integer confidence.
+ *   a confidence that is not a number.
  */
 export async function storeSectionResult(db: LeadstoreDb, args: StoreSectionResultArgs): Promise<SectionWrite> {
-  if (args.confidence != null && !Number.isInteger(args.confidence))
-    throw new TypeError(`confidence must be an integer, not ${args.confidence}`);
   const packed = packEmbeddings(args.embeddings);
   checkRowCount(args.embeddings, args.chunks);
   const query = callSql("store_section_result", [
     ["lead_id", args.leadId ?? null, "text"],
     ["section_id", args.sectionId ?? null, "text"],
     ["content", jsonParam(args.content), "jsonb"],
-    ["confidence", args.confidence, "integer"],
+    ["confidence", numericParam(args.confidence), "numeric"],
     ["sources", args.sources === undefined ? undefined : jsonParam(args.sources), "jsonb"],
     ["chunks", args.chunks, "text[]"],
     ["chunk_type", args.chunkType, "text"],
@@ -536,6 +670,36 @@ export async function storeSectionResult(db: LeadstoreDb, args: StoreSectionResu
     ["embeddings_packed", packed ?? undefined, "bytea"],
   ]);
   return sectionWrite(await callOne(db, query));
+}
+
+/**
+ * leadstore.store_chunks: replaces, atomically, the chunks of one writer
+ * (agentName) for one RFP and lead (leadId null: RFP-level chunks) that
+ * belong to no section, with chunkIndex 0..n-1.  Never touches a section's
+ * chunks.  Two calls for the same (rfp, lead, agent) serialize (the later
+ * one's chunks win, never a mixture); other keys and section stores do not
+ * wait.
+ *
+ * @throws LeadNotFoundError, InvalidArgumentError (22004: chunks or
+ *   agentName null, or both rfpId and leadId null; 22023: rfpId disagrees
+ *   with the lead's, empty agentName, embedding problems; also raised
+ *   client-side when a list of embedding rows and chunks differ in length),
+ *   DataModelError, LeadstoreError (e.g. 40001 under REPEATABLE READ:
+ *   retry); TypeError for ragged embeddings.
+ */
+export async function storeChunks(db: LeadstoreDb, args: StoreChunksArgs): Promise<ChunkWrite> {
+  const packed = packEmbeddings(args.embeddings);
+  checkRowCount(args.embeddings, args.chunks);
+  const query = callSql("store_chunks", [
+    ["rfp_id", args.rfpId ?? null, "text"],
+    ["agent_name", args.agentName ?? null, "text"],
+    ["chunks", args.chunks ?? null, "text[]"],
+    ["lead_id", args.leadId ?? null, "text"],
+    ["chunk_type", args.chunkType, "text"],
+    ["metadata", args.metadata === undefined ? undefined : jsonParam(args.metadata), "jsonb"],
+    ["embeddings_packed", packed ?? undefined, "bytea"],
+  ]);
+  return chunkWrite(await callOne(db, query));
 }
 
 /**
@@ -603,7 +767,12 @@ export async function selectDefaultCms(db: LeadstoreDb, args: LeadLockArgs): Pro
 
 /**
  * leadstore.begin_deep_scan: moves the lead to "running" unless a run
- * younger than staleAfter is running (then transitioned = false).
+ * younger than staleAfter is running (then transitioned = false).  Clears
+ * leads.deep_scan_error when the table has that column.
+ *
+ * The result's `runToken` identifies the run: keep it and pass it back to
+ * {@link finishDeepScan} as `startedAt`, always.  With transitioned =
+ * false the run is someone else's (its token is returned all the same).
  *
  * @throws LeadNotFoundError, InvalidArgumentError, DataModelError,
  *   LeadstoreError (e.g. 22007 for a malformed interval)
@@ -617,13 +786,31 @@ export async function beginDeepScan(db: LeadstoreDb, args: BeginDeepScanArgs): P
 }
 
 /**
- * leadstore.finish_deep_scan: ends the running scan, "completed" when at
- * least one section was stored since it started, "failed" otherwise.
+ * leadstore.finish_deep_scan: ends the lead's running scan with `outcome`
+ * (or, without one, "completed" when at least one section was stored since
+ * it started, "failed" otherwise), stamps completedAt and stores `error`.
+ * Given the run token (`startedAt`), it finishes only that run.
  *
- * @throws NotRunningError, LeadNotFoundError, InvalidArgumentError,
- *   DataModelError, LeadstoreError
+ * @throws StaleRunError (55000 with a token: the run is no longer the
+ *   lead's current run; nothing written), NotRunningError (55000 without a
+ *   token: the lead is not running), LeadNotFoundError,
+ *   InvalidArgumentError (22023: an outcome other than "completed" or
+ *   "failed"), DataModelError (42703: an error text and no deep_scan_error
+ *   column), LeadstoreError
  */
 export async function finishDeepScan(db: LeadstoreDb, args: FinishDeepScanArgs): Promise<DeepScanRun> {
-  const query = callSql("finish_deep_scan", [["lead_id", args.leadId ?? null, "text"]]);
-  return deepScanRun(await callOne(db, query));
+  const token = tokenParam(args.startedAt);
+  const query = callSql("finish_deep_scan", [
+    ["lead_id", args.leadId ?? null, "text"],
+    ["started_at", token ?? undefined, "timestamptz"],
+    ["outcome", args.outcome ?? undefined, "text"],
+    ["error", args.error ?? undefined, "text"],
+  ]);
+  try {
+    return deepScanRun(await callOne(db, query));
+  } catch (e) {
+    if (token != null && e instanceof NotRunningError && !(e instanceof StaleRunError))
+      throw new StaleRunError(errorFields(e));
+    throw e;
+  }
 }

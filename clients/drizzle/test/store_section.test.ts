@@ -3,7 +3,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 
-import { packEmbeddings, storeSectionResult } from "../src/leadstore.js";
+import { InvalidArgumentError, packEmbeddings, storeSectionResult } from "../src/leadstore.js";
+import type { SectionSources } from "../src/tables.js";
 import {
   connect,
   countChunks,
@@ -334,13 +335,6 @@ describe("storeSectionResult", () => {
     assert.equal(await readSection(db, f.leadId, "ragged"), undefined);
   });
 
-  test("a non-integer confidence is a TypeError", async () => {
-    await assert.rejects(
-      storeSectionResult(db, { leadId: f.leadId, sectionId: "conf", content: {}, confidence: 85.5 }),
-      TypeError,
-    );
-    assert.equal(await readSection(db, f.leadId, "conf"), undefined);
-  });
 });
 
 describe("packEmbeddings", () => {
@@ -356,5 +350,90 @@ describe("packEmbeddings", () => {
     assert.equal(packEmbeddings(null), null);
     assert.equal(packEmbeddings(undefined), null);
     assert.equal(packEmbeddings([]), null);
+  });
+});
+
+describe("values as applications send them (0.2.0)", () => {
+  test("a fractional confidence is rounded half away from zero", async () => {
+    const cases: Array<[number, number]> = [
+      [8.571428571428571, 9],
+      [85.5, 86],
+      [85.49, 85],
+      [0.5, 1],
+      [0.4, 0],
+      [-0.4, 0],
+      [100.4, 100],
+      [99.5, 100],
+    ];
+    for (const [given, stored] of cases) {
+      const sectionId = `conf-${given}`;
+      await storeSectionResult(db, {
+        leadId: f.leadId,
+        sectionId,
+        content: {},
+        confidence: given,
+        chunks: ["c"],
+        embeddings: [[1]],
+      });
+      assert.equal((await readSection(db, f.leadId, sectionId))?.confidence, stored, `${given}`);
+      const [chunk] = await readChunks(db, f.leadId, sectionId);
+      assert.equal((chunk!.metadata as { confidence: unknown }).confidence, stored, `chunk metadata for ${given}`);
+    }
+  });
+
+  test("a confidence outside 0..100 after rounding, NaN or infinite: InvalidArgumentError 22023, nothing written", async () => {
+    for (const confidence of [100.5, -0.5, -1, 101, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+      const sectionId = `bad-conf-${confidence}`;
+      const err = await storeSectionResult(db, { leadId: f.leadId, sectionId, content: {}, confidence }).then(
+        () => assert.fail(`confidence ${confidence} was accepted`),
+        (e: unknown) => e,
+      );
+      assert.ok(err instanceof InvalidArgumentError, `${confidence}: ${String(err)}`);
+      assert.equal(err.code, "22023");
+      assert.equal(await readSection(db, f.leadId, sectionId), undefined);
+    }
+  });
+
+  test("sources may be any JSON array or object", async () => {
+    const cases: unknown[] = [
+      ["rfp.pdf", "call-notes.md"],
+      [],
+      [1, null, { page: 4 }, ["nested"]],
+      { agentName: "technology-synthesizer", generatedAt: "2026-11-30T12:00:00Z", chunks: [{ id: 1, score: 0.93 }] },
+      {},
+    ];
+    let i = 0;
+    for (const sources of cases) {
+      const sectionId = `sources-${i++}`;
+      await storeSectionResult(db, {
+        leadId: f.leadId,
+        sectionId,
+        content: {},
+        sources: sources as SectionSources,
+        chunks: ["c"],
+        embeddings: [[1]],
+      });
+      assert.deepEqual((await readSection(db, f.leadId, sectionId))?.sources, sources);
+      const [chunk] = await readChunks(db, f.leadId, sectionId);
+      assert.deepEqual((chunk!.metadata as { sources: unknown }).sources, sources, "chunk metadata");
+    }
+  });
+
+  test("sources as a JSON scalar: InvalidArgumentError 22023, nothing written", async () => {
+    for (const sources of ["rfp.pdf", 42, true]) {
+      const sectionId = `scalar-sources-${String(sources)}`;
+      const err = await storeSectionResult(db, {
+        leadId: f.leadId,
+        sectionId,
+        content: {},
+        sources: sources as unknown as SectionSources,
+      }).then(
+        () => assert.fail(`sources ${JSON.stringify(sources)} was accepted`),
+        (e: unknown) => e,
+      );
+      assert.ok(err instanceof InvalidArgumentError, String(err));
+      assert.equal(err.code, "22023");
+      assert.equal(await readSection(db, f.leadId, sectionId), undefined);
+    }
   });
 });

@@ -24,15 +24,35 @@ export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 /** Where the readers can read: the database or a transaction. */
 export type Q = Db | Tx;
 
+/**
+ * Server-side limits of every test session, so that a lock that is never
+ * released (a broken lock in the server, a test holding one by mistake)
+ * ends as a named failing test with 55P03/57014, never as a hang.  Tests
+ * that wait for locks on purpose SET LOCAL a shorter lock_timeout.
+ */
+export const SESSION_LIMITS = "-c lock_timeout=15s -c statement_timeout=30s -c idle_in_transaction_session_timeout=60s";
+
+/** Client-side limits: connecting, and a query the server never answers. */
+const CLIENT_LIMITS = { connectionTimeoutMillis: 10_000, query_timeout: 45_000 } as const;
+
+/** Connection settings for node-postgres: the test URL, the limits, and extra `-c` options. */
+export function pgConfig(extraOptions = ""): pg.ClientConfig {
+  return {
+    connectionString: testUrl(),
+    options: `${SESSION_LIMITS} ${extraOptions}`.trim(),
+    ...CLIENT_LIMITS,
+  };
+}
+
 /** A pool of at most max connections and a Drizzle database on it. */
 export function connect(max = 4): { pool: pg.Pool; db: Db } {
-  const pool = new pg.Pool({ connectionString: testUrl(), max });
+  const pool = new pg.Pool({ ...pgConfig(), max });
   return { pool, db: drizzle({ client: pool, schema: s }) };
 }
 
 /** A single dedicated connection (to hold locks while the pool works). */
-export async function connectClient(): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: testUrl() });
+export async function connectClient(extraOptions = ""): Promise<pg.Client> {
+  const client = new pg.Client(pgConfig(extraOptions));
   await client.connect();
   return client;
 }
