@@ -287,6 +287,8 @@ function buildTables<E extends boolean>(options: LeadstoreTablesOptions, withErr
       .default("pending"),
     deepScanStartedAt: ts(c("leads", "deep_scan_started_at")),
     deepScanCompletedAt: ts(c("leads", "deep_scan_completed_at")),
+  };
+  const leadsTail = {
     selectedCmsId: text(c("leads", "selected_cms_id")),
     createdAt: ts(c("leads", "created_at")).notNull().defaultNow(),
     updatedAt: ts(c("leads", "updated_at")).notNull().defaultNow(),
@@ -316,8 +318,8 @@ function buildTables<E extends boolean>(options: LeadstoreTablesOptions, withErr
   ];
   /** leads with the optional column deep_scan_error (the error text of a failed run) */
   const leadsWithError = () =>
-    table(le, { ...leadsColumns, deepScanError: text(c("leads", "deep_scan_error")) }, leadsExtra);
-  const leadsWithoutError = () => table(le, leadsColumns, leadsExtra);
+    table(le, { ...leadsColumns, deepScanError: text(c("leads", "deep_scan_error")), ...leadsTail }, leadsExtra);
+  const leadsWithoutError = () => table(le, { ...leadsColumns, ...leadsTail }, leadsExtra);
   const leads = (withError ? leadsWithError() : leadsWithoutError()) as E extends true
     ? ReturnType<typeof leadsWithError>
     : ReturnType<typeof leadsWithoutError>;
