@@ -381,8 +381,12 @@ ls_parse_table_names(const char *value, LsMapping *map, char **bad)
 
 	if (parse_mapping(value, false, map, &pair, &why))
 		return true;
-	*bad = psprintf("Invalid entry \"%s\" in leadstore.table_names.  %s",
-					pair, why);
+	if (pair[0] == '\0')
+		*bad = psprintf("An entry of leadstore.table_names is empty (a doubled or trailing comma?).  %s",
+						why);
+	else
+		*bad = psprintf("Invalid entry \"%s\" in leadstore.table_names.  %s",
+						pair, why);
 	return false;
 }
 
@@ -397,8 +401,12 @@ ls_parse_column_names(const char *value, LsMapping *map, char **bad)
 
 	if (parse_mapping(value, true, map, &pair, &why))
 		return true;
-	*bad = psprintf("Invalid entry \"%s\" in leadstore.column_names.  %s",
-					pair, why);
+	if (pair[0] == '\0')
+		*bad = psprintf("An entry of leadstore.column_names is empty (a doubled or trailing comma?).  %s",
+						why);
+	else
+		*bad = psprintf("Invalid entry \"%s\" in leadstore.column_names.  %s",
+						pair, why);
 	return false;
 }
 
