@@ -5,8 +5,11 @@
 # mix every function, designed failures (bad input must raise its SQLSTATE
 # and write nothing), rollbacks (ROLLBACK, ROLLBACK TO SAVEPOINT, a store
 # whose transaction then fails) and admin changes that race the CMS
-# selection.  Afterwards: no client aborted, no deadlock (40P01) anywhere,
-# every designed failure was seen, and the invariants hold on both models.
+# selection.  A second, short phase runs only the lead-locking calls (CMS,
+# deep scan) on a few leads, so that calls on one lead overlap all the time.
+# Afterwards: no client aborted, no deadlock (40P01) anywhere, every designed
+# failure was seen, and the invariants hold on both models (among them: each
+# CMS and deep-scan call decided on the value it overwrote).
 
 use strict;
 use warnings FATAL => 'all';
@@ -19,7 +22,7 @@ use Test::More;
 
 my $seconds = $ENV{LEADSTORE_TAP_LOAD_SECONDS} || 20;
 my $clients = 16;
-ls_budget(120 + 2 * $seconds);
+ls_budget(150 + 2 * $seconds);
 
 my $node = ls_new_node('load');
 $node->start;
@@ -36,25 +39,43 @@ if ($f->{mapping})
 }
 
 my $log_offset = -s $node->logfile;
-my %runs;
-for my $mdl (@models)
+
+# run_phase(set, seconds, pgbench options): pgbench on every model at once; no
+# client may abort and no transaction fail (a deadlock, a lock_timeout, a
+# statement_timeout, an unexpected error)
+sub run_phase
 {
-	my ($db, $m) = @$mdl;
-	my $scripts = ls_scripts(model => $m, features => $f, set => 'load');
-	$runs{$db} = ls_pgbench_start($node, $db, "load-$db", $scripts,
-		clients => $clients, seconds => $seconds);
+	my ($set, $secs, %o) = @_;
+	my %runs;
+	for my $mdl (@models)
+	{
+		my ($db, $m) = @$mdl;
+		$runs{$db} = ls_pgbench_start($node, $db, "$set-$db",
+			ls_scripts(model => $m, features => $f, set => $set),
+			clients => $clients, seconds => $secs, %o);
+	}
+	for my $mdl (@models)
+	{
+		my $db = $mdl->[0];
+		my $r = ls_pgbench_finish($runs{$db});
+		my $clean = $r->{finished} && $r->{exit} == 0 && $r->{aborted} == 0
+		  && $r->{failed} == 0;
+		ok($clean, "$set, $db: $clients clients for $secs s, none aborted, no failed transaction ($r->{xacts} transactions)");
+		diag("pgbench on $db:\n$r->{out}\n" . substr($r->{err}, 0, 4000))
+		  unless $clean;
+		is($r->{deadlocks}, 0, "$set, $db: pgbench saw no deadlock");
+	}
+	return;
 }
 
+# every function, designed failures, rollbacks, admin changes
+run_phase('load', $seconds);
+# then only the lead-locking calls, on a few leads
+run_phase('contention', 5, cms_hi => 12, ds_hi => 4);
+
 for my $mdl (@models)
 {
 	my ($db, $m) = @$mdl;
-	my $r = ls_pgbench_finish($runs{$db});
-	my $clean = $r->{finished} && $r->{exit} == 0 && $r->{aborted} == 0
-	  && $r->{failed} == 0;
-	ok($clean, "$db: $clients clients for $seconds s, none aborted, no failed transaction ($r->{xacts} transactions)");
-	diag("pgbench on $db:\n$r->{out}\n" . substr($r->{err}, 0, 4000)) unless $clean;
-	is($r->{deadlocks}, 0, "$db: pgbench saw no deadlock");
-
 	my $counts = $node->safe_psql(
 		$db, q{
 SELECT (SELECT count(*) FROM tap.calls WHERE kind = 'section'),
@@ -67,6 +88,18 @@ SELECT (SELECT count(*) FROM tap.calls WHERE kind = 'section'),
 	cmp_ok($sections, '>', 100, "$db: section stores committed");
 	cmp_ok($chunks, '>', 20, "$db: store_chunks calls committed") if $f->{store_chunks};
 	cmp_ok($designed, '>=', 10, "$db: designed failures raised their SQLSTATE");
+
+	# the lock checks of the invariants are not vacuous: every CMS and
+	# deep-scan function committed calls that changed something
+	my $fns = $node->safe_psql(
+		$db, q{
+SELECT string_agg(fn || '=' || n, ' ' ORDER BY fn)
+FROM (SELECT fn, count(*) FILTER (WHERE changed) AS n FROM tap.lead_calls GROUP BY fn) x});
+	note("$db: calls that changed the lead: $fns");
+	my %n = map { split /=/ } split / /, $fns;
+	my @idle = grep { !($n{$_} || 0) } qw(select_cms select_cms_if
+	  clear_cms_selection select_default_cms begin_deep_scan finish_deep_scan);
+	is("@idle", '', "$db: every CMS and deep-scan function changed leads");
 
 	ls_check_invariants($node, $db, "$db after load", model => $m);
 }

@@ -200,6 +200,37 @@ CREATE TABLE tap.calls (
 	agent_name text,
 	n int NOT NULL,					-- chunks passed
 	written int);					-- chunks_written reported
+-- what each committed CMS / deep-scan call reported (xid: its transaction)
+CREATE TABLE tap.lead_calls (
+	xid xid8 NOT NULL,
+	fn text NOT NULL,
+	lead_id text NOT NULL,
+	expected text,					-- select_cms_if's expected_cms_id
+	previous text,
+	selected text,
+	changed boolean,				-- changed / transitioned
+	status text,
+	stale interval);				-- begin_deep_scan's stale_after
+-- what each transaction actually changed on a lead (trigger on leads)
+CREATE TABLE tap.lead_history (
+	xid xid8 NOT NULL,
+	lead_id text NOT NULL,
+	old_cms text,
+	new_cms text,
+	old_status text,
+	new_status text,
+	gap interval);					-- new deep_scan_started_at - old
+CREATE FUNCTION tap.lead_history_trg() RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+BEGIN
+	INSERT INTO tap.lead_history
+	VALUES (pg_current_xact_id(), NEW.id, OLD.selected_cms_id, NEW.selected_cms_id,
+			OLD.deep_scan_status, NEW.deep_scan_status,
+			NEW.deep_scan_started_at - OLD.deep_scan_started_at);
+	RETURN NULL;
+END
+$$;
 -- designed failures and expected races seen by tap.attempt
 CREATE UNLOGGED TABLE tap.outcomes (label text NOT NULL, sqlstate text NOT NULL);
 
@@ -347,6 +378,11 @@ INSERT INTO "$s"."$m->{rfps}" (id, title)
 INSERT INTO "$s"."$m->{leads}" (id, "$m->{leads_rfp}", business_unit_id, customer_name)
 	SELECT tap.lid(l), tap.lead_rfp(l), tap.bu(tap.lead_bu(l)), 'customer ' || l
 	FROM generate_series(1, $NLEADS) l;
+CREATE TRIGGER tap_lead_history AFTER UPDATE ON "$s"."$m->{leads}" FOR EACH ROW
+	WHEN (OLD.selected_cms_id IS DISTINCT FROM NEW.selected_cms_id
+		  OR OLD.deep_scan_status IS DISTINCT FROM NEW.deep_scan_status
+		  OR OLD.deep_scan_started_at IS DISTINCT FROM NEW.deep_scan_started_at)
+	EXECUTE FUNCTION tap.lead_history_trg();
 ANALYZE;
 };
 	$node->safe_psql($db, $sql);
@@ -459,6 +495,24 @@ sub ls_count_log
 
 sub q_ident { my ($s, $t) = @_; return qq{"$s"."$t"}; }
 
+# SQL text as the body of a string literal
+sub lit { my ($s) = @_; $s =~ s/'/''/g; return $s; }
+
+# a CMS call that records what it reported in tap.lead_calls, in the same
+# statement (so only committed calls are recorded).  $from: an extra FROM
+# item evaluated before the call (its columns usable in the arguments).
+sub rec_cms
+{
+	my ($fn, $args, $expected, $from) = @_;
+	$expected ||= 'NULL';
+	my $src = $from ? "$from, leadstore.$fn($args) r0" : "leadstore.$fn($args) r0";
+	my $exp_col = $from ? ", $expected AS exp" : '';
+	my $exp = $from ? 'r.exp' : $expected;
+	return qq{WITH r AS (SELECT r0.*$exp_col FROM $src)
+INSERT INTO tap.lead_calls (xid, fn, lead_id, expected, previous, selected, changed)
+SELECT pg_current_xact_id(), '$fn', r.lead_id, $exp, r.previous_cms_id, r.selected_cms_id, r.changed FROM r};
+}
+
 # store one section (lead :lead, section :sec) with chunk set :k, real[] or
 # packed embeddings (:packed), recording the call in the same statement.
 sub store_section_sql
@@ -512,7 +566,8 @@ my $pick = q{\set lead random(1, :nleads)
 };
 my $nextval = "SELECT nextval('tap.call_seq') AS call \\gset\n";
 
-# ls_scripts(model => \%m, features => $f, set => 'crash'|'load'|'standby'):
+# ls_scripts(model => \%m, features => $f,
+#			 set => 'crash'|'load'|'contention'|'standby'):
 # [ name, text, weight ] for pgbench.  Variables: nleads.
 sub ls_scripts
 {
@@ -547,11 +602,9 @@ BEGIN;
 		{
 			$t .= $nextval . store_chunks_sql();
 		}
-		$t .= q{\if :lead > 8
-SELECT leadstore.select_cms(tap.lid(:lead::int), tap.cms_of(:lead::int, :w::int));
-\endif
-COMMIT;
-};
+		$t .= "\\if :lead > 8\n"
+		  . rec_cms('select_cms', 'tap.lid(:lead::int), tap.cms_of(:lead::int, :w::int)')
+		  . ";\n\\endif\nCOMMIT;\n";
 		push @s, [ 'txn', $t, 10 ];
 	}
 
@@ -561,35 +614,41 @@ COMMIT;
 	# CMS calls; leads 1..8 race the admin script, so their calls go through
 	# tap.attempt (22023: the technology moved; 22004: none to pick)
 	push @s, [
-		'cms', qq{\\set lead random(9, :nleads)
+		'cms', qq{\\set lead random(9, :cms_hi)
 \\set vlead random(1, 8)
 \\set op random(1, 8)
 \\set w random(1, 2)
 \\set e random(0, 2)
 \\set vt random(1, 6)
 \\if :op = 1
-SELECT leadstore.select_cms(tap.lid(:lead::int), tap.cms_of(:lead::int, :w::int));
+} . rec_cms('select_cms', 'tap.lid(:lead::int), tap.cms_of(:lead::int, :w::int)') . qq{;
 \\elif :op = 2
-SELECT leadstore.select_cms_if(tap.lid(:lead::int),
-	CASE WHEN :e::int > 0 THEN tap.cms_of(:lead::int, :e::int) END,
-	tap.cms_of(:lead::int, :w::int));
+} . rec_cms('select_cms_if',
+		'tap.lid(:lead::int), CASE WHEN :e::int > 0 THEN tap.cms_of(:lead::int, :e::int) END, tap.cms_of(:lead::int, :w::int)',
+		'CASE WHEN :e::int > 0 THEN tap.cms_of(:lead::int, :e::int) END') . qq{;
 \\elif :op = 3
-SELECT leadstore.clear_cms_selection(tap.lid(:lead::int));
+} . rec_cms('clear_cms_selection', 'tap.lid(:lead::int)') . qq{;
 \\elif :op = 4
-SELECT leadstore.select_default_cms(tap.lid(:lead::int));
+} . rec_cms('select_default_cms', 'tap.lid(:lead::int)') . qq{;
 \\elif :op = 5
-SELECT tap.attempt('select_cms nowait', 'SELECT leadstore.select_cms(\$1, \$2, nowait => true)',
+SELECT tap.attempt('select_cms nowait', '}
+		  . lit(rec_cms('select_cms', '$1, $2, nowait => true')) . qq{',
 	'{55P03}', false, tap.lid(:lead::int), tap.cms_of(:lead::int, :w::int));
 \\elif :op = 6
-SELECT tap.attempt('select_cms volatile',
-	'SELECT leadstore.select_cms(\$1, (SELECT t.id FROM $tech t JOIN $leads l ON l.business_unit_id = t.business_unit_id WHERE l.id = \$1 AND t.category = ''CMS'' ORDER BY random() LIMIT 1))',
+SELECT tap.attempt('select_cms volatile', '}
+		  . lit(rec_cms('select_cms',
+			"\$1, (SELECT t.id FROM $tech t JOIN $leads l ON l.business_unit_id = t.business_unit_id WHERE l.id = \$1 AND t.category = 'CMS' ORDER BY random() LIMIT 1)"))
+		  . qq{',
 	'{22023,22004}', false, tap.lid(:vlead::int));
 \\elif :op = 7
-SELECT tap.attempt('select_cms_if volatile',
-	'SELECT leadstore.select_cms_if(\$1, (SELECT selected_cms_id FROM $leads WHERE id = \$1), tap.vtech(\$2::int))',
+SELECT tap.attempt('select_cms_if volatile', '}
+		  . lit(rec_cms('select_cms_if',
+			"\$1, x.exp, tap.vtech(\$2::int)", 'x.exp',
+			"(SELECT selected_cms_id AS exp FROM $leads WHERE id = \$1) x"))
+		  . qq{',
 	'{22023}', false, tap.lid(:vlead::int), :vt::text);
 \\else
-SELECT leadstore.select_default_cms(tap.lid(:vlead::int));
+} . rec_cms('select_default_cms', 'tap.lid(:vlead::int)') . qq{;
 \\endif
 }, 20 ];
 
@@ -602,7 +661,9 @@ SELECT leadstore.select_default_cms(tap.lid(:vlead::int));
 		{
 			my $err = $err_ok ? q{CASE WHEN :oc::int = 2 THEN 'boom' END} : 'NULL';
 			$finish = qq{SELECT tap.attempt('finish_deep_scan',
-	'SELECT leadstore.finish_deep_scan(\$1, started_at => \$2::timestamptz, outcome => \$3, error => \$4)',
+	'WITH r AS (SELECT * FROM leadstore.finish_deep_scan(\$1, started_at => \$2::timestamptz, outcome => \$3, error => \$4))
+	 INSERT INTO tap.lead_calls (xid, fn, lead_id, changed, status)
+	 SELECT pg_current_xact_id(), ''finish_deep_scan'', r.lead_id, r.transitioned, r.status FROM r',
 	'{55000}', false, tap.lid(:lead::int),
 	CASE :tk::int WHEN 0 THEN NULL WHEN 1 THEN :tok::text
 		ELSE date_trunc('milliseconds', :tok::timestamptz)::text END,
@@ -613,16 +674,24 @@ SELECT leadstore.select_default_cms(tap.lid(:vlead::int));
 		else
 		{
 			$finish = q{SELECT tap.attempt('finish_deep_scan',
-	'SELECT leadstore.finish_deep_scan($1)', '{55000}', false, tap.lid(:lead::int));
+	'WITH r AS (SELECT * FROM leadstore.finish_deep_scan($1))
+	 INSERT INTO tap.lead_calls (xid, fn, lead_id, changed, status)
+	 SELECT pg_current_xact_id(), ''finish_deep_scan'', r.lead_id, r.transitioned, r.status FROM r',
+	'{55000}', false, tap.lid(:lead::int));
 };
 		}
 		push @s, [
-			'deep_scan', $pick . q{\set stale random(0, 50)
+			'deep_scan', $pick . q{\set lead random(1, :ds_hi)
+\set stale random(0, 50)
 \set tk random(0, 2)
 \set oc random(0, 2)
 \set st random(0, 1)
-SELECT started_at AS tok, transitioned::int AS tr
-FROM leadstore.begin_deep_scan(tap.lid(:lead::int), stale_after => :stale::int * interval '1 millisecond') \gset
+WITH r AS (SELECT * FROM leadstore.begin_deep_scan(tap.lid(:lead::int),
+						stale_after => :stale::int * interval '1 millisecond')),
+i AS (INSERT INTO tap.lead_calls (xid, fn, lead_id, changed, status, stale)
+	  SELECT pg_current_xact_id(), 'begin_deep_scan', r.lead_id, r.transitioned, r.status,
+			 :stale::int * interval '1 millisecond' FROM r)
+SELECT started_at AS tok, transitioned::int AS tr FROM r \gset
 \if :st = 1
 } . $nextval . store_section_sql() . q{\endif
 } . $finish, 10 ];
@@ -748,6 +817,14 @@ COMMIT;
 \\endif
 }, 3 ] unless $set eq 'crash';
 
+	# contention: only the lead-locking calls, on a few leads, so that two
+	# calls on one lead overlap often (a lock that is too weak shows fast)
+	if ($set eq 'contention')
+	{
+		my %w = (cms => 6, deep_scan => 3, admin => 1);
+		@s = map { [ $_->[0], $_->[1], $w{ $_->[0] } ] }
+		  grep { $w{ $_->[0] } } @s;
+	}
 	return \@s;
 }
 
@@ -774,7 +851,9 @@ sub ls_pgbench_start
 		'-c', $clients, '-j', ($clients > 1 ? 2 : 1),
 		'-T', $secs, '--failures-detailed',
 		'-h', $node->host, '-p', $node->port,
-		'-D', "nleads=$NLEADS", @files, $db);
+		'-D', "nleads=$NLEADS",
+		'-D', 'cms_hi=' . ($o{cms_hi} || 24),
+		'-D', 'ds_hi=' . ($o{ds_hi} || 16), @files, $db);
 	my $out = "$dir/stdout";
 	my $err = "$dir/stderr";
 	my $h = IPC::Run::start(\@cmd, '<', \undef, '>', $out, '2>', $err,

@@ -201,6 +201,65 @@ WHERE l.selected_cms_id IS NOT NULL
 	   OR t.business_unit_id <> l.business_unit_id)
 ORDER BY 2 LIMIT 20;
 
+-- A CMS call decided on the value it overwrote: what it reported as the
+-- previous selection is what its transaction changed (tap.lead_history, a
+-- trigger on the leads table); a call that reported no change changed
+-- nothing; select_cms_if changed only when the previous selection was the
+-- expected one.  A read that races the write (a lead lock too weak) shows
+-- here as a previous selection that is not what was overwritten.
+SELECT 'cms_decided_under_lock',
+	   format('%s on lead %s (xact %s): reported %s -> %s (changed %s, expected %s); its transaction changed: %s',
+			  c.fn, c.lead_id, c.xid, coalesce(c.previous, 'NULL'),
+			  coalesce(c.selected, 'NULL'), c.changed,
+			  coalesce(c.expected, 'NULL'),
+			  coalesce((SELECT string_agg(format('%s -> %s', coalesce(h.old_cms, 'NULL'),
+												 coalesce(h.new_cms, 'NULL')), ', ')
+						FROM tap.lead_history h
+						WHERE h.xid = c.xid AND h.lead_id = c.lead_id
+						  AND h.old_cms IS DISTINCT FROM h.new_cms), 'nothing'))
+FROM tap.lead_calls c
+WHERE c.fn IN ('select_cms', 'select_cms_if', 'clear_cms_selection', 'select_default_cms')
+  AND CASE WHEN c.changed
+		   THEN NOT EXISTS (SELECT 1 FROM tap.lead_history h
+							WHERE h.xid = c.xid AND h.lead_id = c.lead_id
+							  AND h.old_cms IS NOT DISTINCT FROM c.previous
+							  AND h.new_cms IS NOT DISTINCT FROM c.selected)
+				OR (c.fn = 'select_cms_if' AND c.previous IS DISTINCT FROM c.expected)
+		   ELSE EXISTS (SELECT 1 FROM tap.lead_history h
+						WHERE h.xid = c.xid AND h.lead_id = c.lead_id
+						  AND h.old_cms IS DISTINCT FROM h.new_cms)
+	  END
+ORDER BY 2 LIMIT 20;
+
+-- begin_deep_scan started a run only over a lead that was not running, or
+-- whose run was at least stale_after old; when it started none, it wrote
+-- nothing.  A successful finish_deep_scan ended a running run.
+SELECT 'deep_scan_decided_under_lock',
+	   format('%s on lead %s (xact %s): reported %s, status %s (stale_after %s); its transaction changed: %s',
+			  c.fn, c.lead_id, c.xid,
+			  CASE WHEN c.changed THEN 'a transition' ELSE 'no transition' END,
+			  c.status, c.stale,
+			  coalesce((SELECT string_agg(format('%s -> %s (started_at moved %s)', h.old_status,
+												 h.new_status, h.gap), ', ')
+						FROM tap.lead_history h
+						WHERE h.xid = c.xid AND h.lead_id = c.lead_id), 'nothing'))
+FROM tap.lead_calls c
+WHERE (c.fn = 'begin_deep_scan' AND c.changed
+	   AND NOT EXISTS (SELECT 1 FROM tap.lead_history h
+					   WHERE h.xid = c.xid AND h.lead_id = c.lead_id
+						 AND h.new_status = 'running'
+						 AND NOT (h.old_status = 'running'
+								  AND coalesce(h.gap < c.stale, false))))
+   OR (c.fn = 'begin_deep_scan' AND NOT c.changed
+	   AND EXISTS (SELECT 1 FROM tap.lead_history h
+				   WHERE h.xid = c.xid AND h.lead_id = c.lead_id))
+   OR (c.fn = 'finish_deep_scan'
+	   AND NOT EXISTS (SELECT 1 FROM tap.lead_history h
+					   WHERE h.xid = c.xid AND h.lead_id = c.lead_id
+						 AND h.old_status = 'running'
+						 AND h.new_status IN ('completed', 'failed')))
+ORDER BY 2 LIMIT 20;
+
 -- Deep-scan columns agree with the status.
 SELECT 'deep_scan_columns',
 	   format('lead %s: status %s, started_at %s, completed_at %s',
