@@ -135,6 +135,7 @@ def main():
     ap.add_argument("--load-before", default="?")
     ap.add_argument("--load-after", default="?")
     ap.add_argument("--elapsed", default="?")
+    ap.add_argument("--build", default="?")
     a = ap.parse_args()
 
     data = load(a.raw)
@@ -146,6 +147,7 @@ def main():
     mode = "prepared" if " -M prepared" in a.command else "extended"
     p("- command: `%s`; pgbench -M %s -n over TCP 127.0.0.1, -T %s s per run, "
       "%s interleaved round(s); median over rounds" % (a.command, mode, a.secs, a.rounds))
+    p("- build measured: %s" % a.build)
     p("- cluster: fsync on, full_page_writes on, shared_buffers 1GB; synchronous_commit "
       "set per run (PGOPTIONS)")
     p("- load average (1/5/15 min) before: %s, after: %s; elapsed %s s. Other sessions "
