@@ -22,7 +22,7 @@
  * package (@leadstore/drizzle), which also exports the data model's tables
  * (tables.ts).
  */
-import { DrizzleQueryError, sql, type SQL } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import type { NodePgQueryResultHKT } from "drizzle-orm/node-postgres";
 import type { PgDatabase } from "drizzle-orm/pg-core";
 
@@ -372,11 +372,18 @@ function classFor(code: string, message: string): new (f: LeadstoreErrorFields) 
   }
 }
 
-/** Drizzle's wrapper of a failed query: its message lists the query and every parameter. */
+/**
+ * Drizzle's wrapper of a failed query (DrizzleQueryError in recent
+ * drizzle-orm versions): its message lists the query and every parameter.
+ * Recognised by its shape, not by class, so that the module also loads with
+ * drizzle-orm versions that do not export the class.
+ */
 function isDrizzleQueryError(e: unknown): e is Error & { cause?: unknown } {
+  if (!(e instanceof Error)) return false;
+  const r = e as Error & { query?: unknown; params?: unknown };
   return (
-    e instanceof DrizzleQueryError ||
-    (e instanceof Error && e.message.startsWith("Failed query:") && "params" in e && "query" in e)
+    e.name === "DrizzleQueryError" ||
+    (e.message.startsWith("Failed query:") && typeof r.query === "string" && Array.isArray(r.params))
   );
 }
 

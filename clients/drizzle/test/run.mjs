@@ -4,7 +4,7 @@
 //   node test/run.mjs [test files...]    (default: test/*.test.ts)
 //
 // LEADSTORE_TEST_TIMEOUT_MS        per test (default 120 s; tests may set less)
-// LEADSTORE_TEST_SUITE_TIMEOUT_MS  whole run (default 600 s)
+// LEADSTORE_TEST_SUITE_TIMEOUT_MS  whole run (default 900 s)
 //
 // On the suite deadline the runner and every test process are killed and a
 // failing TAP line plus "# pass 0" / "# fail 1" is printed, so the counting
@@ -15,7 +15,7 @@ import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const testTimeout = Number(process.env.LEADSTORE_TEST_TIMEOUT_MS ?? 120_000);
-const suiteTimeout = Number(process.env.LEADSTORE_TEST_SUITE_TIMEOUT_MS ?? 600_000);
+const suiteTimeout = Number(process.env.LEADSTORE_TEST_SUITE_TIMEOUT_MS ?? 900_000);
 
 const files = process.argv.slice(2);
 if (files.length === 0)
