@@ -40,12 +40,16 @@ endif
 
 # TAP tests (PostgreSQL::Test::Cluster, each starts its own nodes):
 # test/t/*.pl, run by make installcheck after the isolation specs, or alone
-# by make prove_installcheck.  PostgreSQL refuses to run as root: as root,
-# run installcheck with TAP_TESTS= and the TAP tests as another user
-# (tools/test.sh does).
+# by make prove_installcheck.  PostgreSQL refuses to run as root, so as root
+# installcheck leaves them out (and says so); run make prove_installcheck as
+# another user, as tools/test.sh does.
 ifneq ($(wildcard test/t/*.pl),)
-TAP_TESTS = 1
 PROVE_TESTS ?= $(sort $(wildcard test/t/*.pl))
+ifneq ($(shell id -u),0)
+TAP_TESTS = 1
+else
+TAP_AS_ROOT = 1
+endif
 endif
 
 PG_CONFIG ?= pg_config
@@ -64,6 +68,13 @@ isolation_db:
 
 prove_installcheck:
 	$(prove_installcheck)
+
+ifdef TAP_AS_ROOT
+installcheck: tap_not_as_root
+.PHONY: tap_not_as_root
+tap_not_as_root:
+	@echo "TAP tests (test/t) not run: PostgreSQL refuses to run as root; run make prove_installcheck as another user"
+endif
 
 # every object includes the shared header (PGXS tracks no header dependencies)
 $(OBJS): src/leadstore.h src/model.h
