@@ -142,11 +142,13 @@ src_versions()
 }
 
 # fetch_source SUITE PACKAGE [VERSION]: downloads source PACKAGE from SUITE
-# (once; kept under src/) and sets DSC to the path of its .dsc.  On failure
-# FETCH_ERROR says why (with the last line of apt's complaint).
+# (once; kept under src/) and sets DSC to the path of its .dsc -- or, when
+# the mirror has the package's upstream tarball (.orig.tar.*) but not its
+# .dsc, to that tarball (apt has checked it against the suite's index).
+# On failure FETCH_ERROR says why (with apt's first complaint).
 fetch_source()
 {
-	local suite=$1 pkg=$2 ver=${3:-} dir dsc try
+	local suite=$1 pkg=$2 ver=${3:-} dir dsc try orig
 	FETCH_ERROR=""
 	DSC=""
 	apt_refresh "$suite" || { FETCH_ERROR="apt-get update of $suite failed"; return 1; }
@@ -154,8 +156,8 @@ fetch_source()
 	[ -n "$ver" ] || { FETCH_ERROR="no source package $pkg in $suite"; return 1; }
 	dir=$LS_PG_CACHE/src/${pkg}_$ver
 	dsc=$dir/${pkg}_${ver#*:}.dsc
-	if [ -f "$dir/.downloaded" ] && [ -f "$dsc" ]; then
-		DSC=$dsc
+	if [ -f "$dir/.downloaded" ] && [ -f "$dir/$(cat "$dir/.downloaded")" ]; then
+		DSC=$dir/$(cat "$dir/.downloaded")
 		return 0
 	fi
 	mkdir -p "$dir"
@@ -163,7 +165,7 @@ fetch_source()
 		log "apt-get source $pkg=$ver ($suite, try $try)"
 		if (cd "$dir" && timeout 900 apt-get -q "${APT_OPTS[@]}" source --download-only --only-source \
 			"$pkg=$ver") >"$dir/download.log" 2>&1 && [ -f "$dsc" ]; then
-			touch "$dir/.downloaded"
+			basename "$dsc" >"$dir/.downloaded"
 			DSC=$dsc
 			return 0
 		fi
@@ -175,14 +177,29 @@ fetch_source()
 	[ -n "$FETCH_ERROR" ] || FETCH_ERROR=$(grep -E '^(E|W):' "$dir/download.log" | tail -1)
 	[ -n "$FETCH_ERROR" ] || FETCH_ERROR=$(tail -1 "$dir/download.log")
 	FETCH_ERROR="$pkg $ver from $suite not downloadable (${FETCH_ERROR:-no output})"
+	orig=$(ls "$dir/${pkg}_"*.orig.tar.* 2>/dev/null | head -1)
+	if [ -n "$orig" ]; then
+		log "$FETCH_ERROR; using its upstream tarball $(basename "$orig")"
+		basename "$orig" >"$dir/.downloaded"
+		DSC=$orig
+		return 0
+	fi
 	return 1
 }
 
-# unpack DSC DIR [--skip-patches]: a fresh source tree in DIR
+# unpack DSC-OR-TARBALL DIR [--skip-patches]: a fresh source tree in DIR
 unpack()
 {
 	rm -rf "$2"
-	dpkg-source -q ${3:-} -x "$1" "$2" >"$2.unpack.log" 2>&1 || { cat "$2.unpack.log" >&2; return 1; }
+	case $1 in
+		*.dsc)
+			dpkg-source -q ${3:-} -x "$1" "$2" >"$2.unpack.log" 2>&1 ||
+				{ cat "$2.unpack.log" >&2; return 1; }
+			;;
+		*)
+			mkdir -p "$2" && tar -xf "$1" -C "$2" --strip-components=1
+			;;
+	esac
 }
 
 # ---------------------------------------------------------------------------
@@ -308,10 +325,10 @@ build_pgtap()
 	tree=$LS_PG_CACHE/build/pgtap-$major
 	unpack "$dsc" "$tree" || result failed "pgTAP: dpkg-source -x failed"
 	local logf=$LS_PG_CACHE/logs/pgtap-$major.log
-	log "building $(basename "$dsc" .dsc) for PostgreSQL $major (log: $logf)"
+	log "building $(basename "$dsc") for PostgreSQL $major (log: $logf)"
 	(cd "$tree" && make PG_CONFIG="$pgc" && make PG_CONFIG="$pgc" install) >"$logf" 2>&1 ||
 		{ tail -20 "$logf" >&2; result failed "pgTAP for $major: build failed (see $logf)"; }
-	basename "$dsc" .dsc >"$stamp"
+	basename "$dsc" | sed 's/\.dsc$//; s/\.orig\.tar\..*$/ (upstream tarball)/' >"$stamp"
 	rm -rf "$tree"
 	result ok "pgTAP built: $(cat "$stamp")"
 }
