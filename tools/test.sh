@@ -26,7 +26,8 @@
 #	   run of each benchmark script, the TAP tests (test/t, one timeout per
 #	   file) and the pgvector tests (sql/pgvector*.sql, outside REGRESS,
 #	   only where pgvector is built for that major).
-# Then, once: the pgindent check of src/ and tools/repo-checks.sh.
+# Once, with the first major's server: tools/repo-checks.sh ("ok NAME" /
+# "not ok NAME" lines).  Then, once: the pgindent check of src/.
 #
 # Prints one line per suite, one summary line per major, and last the
 # closing line over all majors.  Exit status 0 only when nothing failed.
@@ -81,26 +82,31 @@ mpassed=0
 mfailed=0
 major=""
 summary=""
+repo_checked=0
+t0=$SECONDS
 
 want()
 {
 	[ "$suites" = all ] || [[ $suites == *",$1,"* ]]
 }
 
-# count SUITE PASSED FAILED: add a suite's figures to the totals
+# count SUITE PASSED FAILED: add a suite's figures to the totals (and show
+# the seconds since the previous line)
 count()
 {
-	printf '[%s] %-12s %4d passed, %d failed\n' "${major:-all}" "$1" "$2" "$3"
+	printf '[%s] %-12s %4d passed, %d failed (%ds)\n' "${major:-all}" "$1" "$2" "$3" $((SECONDS - t0))
 	passed=$((passed + $2))
 	failed=$((failed + $3))
 	mpassed=$((mpassed + $2))
 	mfailed=$((mfailed + $3))
+	t0=$SECONDS
 }
 
 # note SUITE TEXT: a suite that ran nothing (skipped, none yet), not counted
 note()
 {
 	printf '[%s] %-12s %s\n' "${major:-all}" "$1" "$2"
+	t0=$SECONDS
 }
 
 # timed SECS LOG CMD...: CMD with its output in LOG, stopped (with every
@@ -198,7 +204,6 @@ run_major()
 	esac
 	pgtap_status=$(timed 1800 "$mout/pgbuild-pgtap.log" bash tools/pgbuild.sh pgtap "$major"; tail -1 "$mout/pgbuild-pgtap.log")
 	pgvector_status=$(timed 1800 "$mout/pgbuild-pgvector.log" bash tools/pgbuild.sh pgvector "$major"; tail -1 "$mout/pgbuild-pgvector.log")
-	note pgvector "$pgvector_status"
 
 	# --- this major's copy of the tree, built and installed ---------------
 	tree=/var/tmp/leadstore-test$major-tree
@@ -331,18 +336,31 @@ run_major()
 		local vtests
 		vtests=$(cd sql && ls pgvector*.sql 2>/dev/null | sed 's/\.sql$//' | tr '\n' ' ')
 		if [ -z "$vtests" ]; then
-			note pgvector "tests: none yet"
+			note pgvector "no tests yet; $pgvector_status"
 		else
 			case $pgvector_status in
 				ok:*)
-					ls_log "[$major] pgvector tests (pg_regress: $vtests)"
+					ls_log "[$major] pgvector tests (pg_regress: $vtests; $pgvector_status)"
 					regress_suite pgvector "$T_PGVECTOR" "$mout/pgvector.log" \
 						REGRESS="$vtests" REGRESS_OPTS=--dbname=leadstore_pgvector ISOLATION= TAP_TESTS=
 					;;
-				skipped:*) note pgvector "tests $vtests$pgvector_status" ;;
+				skipped:*) note pgvector "$pgvector_status (tests: $vtests)" ;;
 				*) tail -20 "$mout/pgbuild-pgvector.log" >&2; count pgvector 0 1 ;;
 			esac
 		fi
+	fi
+
+	# --- once, with the first major's server: tools/repo-checks.sh --------
+	if want repo-checks && [ "$repo_checked" = 0 ] && [ -f "$top/tools/repo-checks.sh" ]; then
+		repo_checked=1
+		ls_log "[$major] repository checks (tools/repo-checks.sh)"
+		timed "$T_CHECKS" "$mout/repo-checks.log" bash -c 'cd "$1" && bash tools/repo-checks.sh' _ "$top"
+		rc=$?
+		p=$(grep -c '^ok ' "$mout/repo-checks.log" || true)
+		f=$(grep -c '^not ok ' "$mout/repo-checks.log" || true)
+		grep -E '^(not ok|skipped) |^TIMEOUT' "$mout/repo-checks.log" >&2
+		if [ $rc != 0 ] && [ "$f" = 0 ]; then f=1; tail -20 "$mout/repo-checks.log" >&2; fi
+		count repo-checks "$p" "$f"
 	fi
 
 	ls_cluster_stop "test$major"
@@ -367,7 +385,7 @@ for m in $majors; do
 done
 major=""
 
-# --- once: format of src/ and the repository checks ------------------------
+# --- once: format of src/ ----------------------------------------------------
 mpassed=0
 mfailed=0
 if want pgindent; then
@@ -379,17 +397,7 @@ if want pgindent; then
 		count pgindent 0 1
 	fi
 fi
-if want repo-checks && [ -f tools/repo-checks.sh ]; then
-	ls_log "repository checks (tools/repo-checks.sh)"
-	timed "$T_CHECKS" "$out/repo-checks.log" bash tools/repo-checks.sh
-	rc=$?
-	p=$(grep -c '^ok ' "$out/repo-checks.log" || true)
-	f=$(grep -c '^not ok ' "$out/repo-checks.log" || true)
-	grep -E '^not ok |^TIMEOUT' "$out/repo-checks.log" >&2
-	if [ $rc != 0 ] && [ "$f" = 0 ]; then f=1; tail -20 "$out/repo-checks.log" >&2; fi
-	count repo-checks "$p" "$f"
-fi
-summary="$summary"$'\n'"repository: $mpassed passed, $mfailed failed"
+summary="$summary"$'\n'"format: $mpassed passed, $mfailed failed"
 
 echo "-- summary ($(($(date +%s) - start))s)${summary}"
 echo "$passed passed, $failed failed"
