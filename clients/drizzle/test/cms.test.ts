@@ -1,6 +1,6 @@
 // The CMS selection functions through the client module.
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { after, before, describe, test } from "./support/test.js";
 
 import { clearCmsSelection, selectCms, selectCmsIf, selectDefaultCms } from "../src/leadstore.js";
 import { connect, createFixture, dropFixture, readLead, type Db, type Fixture } from "./support/db.js";

@@ -1,7 +1,7 @@
 // Several connections of a pg.Pool at once: the 13 sections of one lead
 // stored in parallel, row locks and nowait, compare-and-set races.
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { after, before, describe, test } from "./support/test.js";
 
 import { sql } from "drizzle-orm";
 import type pg from "pg";

@@ -1,7 +1,7 @@
 // beginDeepScan / finishDeepScan through the client module, and timestamps
 // as Date whatever the session's TimeZone.
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { after, before, describe, test } from "./support/test.js";
 
 import { sql } from "drizzle-orm";
 

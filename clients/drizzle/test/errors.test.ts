@@ -2,7 +2,7 @@
 // never Drizzle's message, which lists the query and every parameter.
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { after, before, describe, test } from "node:test";
+import { after, before, describe, test } from "./support/test.js";
 
 import { DrizzleQueryError, sql } from "drizzle-orm";
 

@@ -1,7 +1,7 @@
 // examples/usage.ts (embedded verbatim in the top-level README.md) runs
 // against the test database, in each of its outcomes.
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { after, before, describe, test } from "./support/test.js";
 
 import { storeSectionAndPickCms, type Embed } from "../examples/usage.js";
 import { selectCms } from "../src/leadstore.js";

@@ -5,7 +5,7 @@
 // connection options), every call run against it, and the rows read back
 // through the mapped Drizzle tables.
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { after, before, describe, test } from "./support/test.js";
 
 import { and, asc, eq, isNull, sql } from "drizzle-orm";
 import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";

@@ -14,7 +14,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { after, before, describe, test } from "node:test";
+import { after, before, describe, test } from "./support/test.js";
 
 import { testUrl } from "./support/db.js";
 
@@ -78,7 +78,7 @@ after(async () => {
   if (tmp) await rm(tmp, { recursive: true, force: true });
 });
 
-describe("the packed package in a scratch project", { timeout: 600_000 }, () => {
+describe("the packed package in a scratch project", () => {
   test("npm pack: only the build output, README and package.json", { timeout: 180_000 }, async () => {
     const r = await npm(["pack", "--json", "--pack-destination", tmp], root, 170_000);
     ok(r, "npm pack");

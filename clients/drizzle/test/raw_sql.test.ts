@@ -2,7 +2,7 @@
 // not use the client module would: db.execute(sql`select * from
 // leadstore.fn(name => ${value}, ...)`).  Also what the client module sends.
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { after, before, describe, test } from "./support/test.js";
 
 import { sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/node-postgres";

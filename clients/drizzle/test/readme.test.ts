@@ -3,7 +3,7 @@
 // fence, so the documentation cannot drift from the code the tests run.
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
-import { test } from "node:test";
+import { test } from "./support/test.js";
 
 const readmeUrl = new URL("../../../README.md", import.meta.url);
 const exampleUrl = new URL("../examples/usage.ts", import.meta.url);

@@ -1,21 +1,30 @@
-// npm test: runs the suite (node --test, TAP) with a deadline for each test
-// and one for the whole run, so that nothing can hang the test command.
+// npm test: runs the suite (node --test, TAP) so that nothing can hang the
+// test command, and so that every failure is counted.
 //
 //   node test/run.mjs [test files...]    (default: test/*.test.ts)
 //
-// LEADSTORE_TEST_TIMEOUT_MS        per test (default 120 s; tests may set less)
-// LEADSTORE_TEST_SUITE_TIMEOUT_MS  whole run (default 900 s)
+// Deadlines (milliseconds):
+//   LEADSTORE_TEST_TIMEOUT_MS        each test and hook (support/test.ts; default 60 s,
+//                                    longer where a test sets its own)
+//   LEADSTORE_TEST_FILE_TIMEOUT_MS   each test file's process (default 300 s)
+//   LEADSTORE_TEST_SUITE_TIMEOUT_MS  the whole run (default 420 s): then every test
+//                                    process is killed and a failing TAP line printed
 //
-// On the suite deadline the runner and every test process are killed and a
-// failing TAP line plus "# pass 0" / "# fail 1" is printed, so the counting
-// sees a failure rather than nothing.
+// Sessions also carry lock_timeout and statement_timeout (support/db.ts), so a
+// lock that is never released fails the waiting test by name.
+//
+// The closing summary ("# pass N" / "# fail N", which the test command counts)
+// is node's, except that "# fail" also counts cancelled tests (node reports a
+// timed-out test as cancelled, not failed) and is at least the number of
+// failing top-level entries (a test file that died or was killed).
 import { spawn } from "node:child_process";
 import { readdirSync } from "node:fs";
+import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const testTimeout = Number(process.env.LEADSTORE_TEST_TIMEOUT_MS ?? 120_000);
-const suiteTimeout = Number(process.env.LEADSTORE_TEST_SUITE_TIMEOUT_MS ?? 900_000);
+const fileTimeout = Number(process.env.LEADSTORE_TEST_FILE_TIMEOUT_MS ?? 300_000);
+const suiteTimeout = Number(process.env.LEADSTORE_TEST_SUITE_TIMEOUT_MS ?? 420_000);
 
 const files = process.argv.slice(2);
 if (files.length === 0)
@@ -29,12 +38,38 @@ const child = spawn(
     "tsx",
     "--test",
     "--test-reporter=tap",
-    `--test-timeout=${testTimeout}`,
+    `--test-timeout=${fileTimeout}`,
     "--test-force-exit",
     ...files,
   ],
-  { cwd: root, stdio: "inherit", detached: true },
+  { cwd: root, stdio: ["ignore", "pipe", "inherit"], detached: true },
 );
+
+const summary = new Map(); // "pass" -> 12, ... (node's closing summary, held back)
+const summaryOrder = [];
+let topLevelNotOk = 0;
+
+createInterface({ input: child.stdout }).on("line", (line) => {
+  const m = /^# (tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) (\S+)$/.exec(line);
+  if (m) {
+    if (!summary.has(m[1])) summaryOrder.push(m[1]);
+    summary.set(m[1], m[2]);
+    return;
+  }
+  if (line.startsWith("not ok ")) topLevelNotOk++;
+  process.stdout.write(`${line}\n`);
+});
+
+function printSummary(extraFailures) {
+  const n = (k) => Number(summary.get(k) ?? 0);
+  const fail = Math.max(n("fail") + n("cancelled") + extraFailures, topLevelNotOk + extraFailures);
+  if (!summary.has("pass")) summaryOrder.push("pass");
+  if (!summary.has("fail")) summaryOrder.push("fail");
+  summary.set("pass", String(n("pass")));
+  summary.set("fail", String(fail));
+  for (const k of summaryOrder) process.stdout.write(`# ${k} ${summary.get(k)}\n`);
+  return fail;
+}
 
 const killAll = (signal) => {
   try {
@@ -46,9 +81,8 @@ const killAll = (signal) => {
 
 const timer = setTimeout(() => {
   killAll("SIGKILL");
-  process.stdout.write(
-    `not ok 9999 - the client suite did not finish within ${suiteTimeout} ms (killed)\n# pass 0\n# fail 1\n`,
-  );
+  process.stdout.write(`not ok 9999 - the client suite did not finish within ${suiteTimeout} ms (killed)\n`);
+  printSummary(1);
   process.exit(1);
 }, suiteTimeout);
 
@@ -58,7 +92,9 @@ for (const sig of ["SIGINT", "SIGTERM"])
     process.exit(1);
   });
 
-child.on("exit", (code, signal) => {
+child.on("close", (code, signal) => {
   clearTimeout(timer);
-  process.exit(code ?? (signal ? 1 : 0));
+  const noSummary = !summary.has("pass");
+  const fail = printSummary(noSummary ? 1 : 0);
+  process.exit(fail > 0 || noSummary ? 1 : (code ?? (signal ? 1 : 0)));
 });

@@ -2,7 +2,7 @@
 // (and lead) that belong to no section, replaced atomically; its errors, with
 // nothing written; and how concurrent calls wait (or do not).
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { after, before, describe, test } from "./support/test.js";
 
 import { and, asc, eq, isNull, sql } from "drizzle-orm";
 

@@ -1,7 +1,7 @@
 // storeSectionResult through the client module: results, the rows written,
 // embeddings bit for bit in every accepted form, chunk texts and JSON.
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { after, before, describe, test } from "./support/test.js";
 
 import { InvalidArgumentError, packEmbeddings, storeSectionResult } from "../src/leadstore.js";
 import type { SectionSources } from "../src/tables.js";

@@ -2,7 +2,7 @@
 // in the test database (columns, types, keys, constraints, indexes), and the
 // settings helper: the strings it renders, and that the server takes them.
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { after, before, describe, test } from "./support/test.js";
 
 import { sql } from "drizzle-orm";
 import { getTableConfig } from "drizzle-orm/pg-core";

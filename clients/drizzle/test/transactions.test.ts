@@ -2,7 +2,7 @@
 // caller's transaction, and a failed call inside a nested transaction
 // (savepoint) leaves the outer transaction's work intact.
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { after, before, describe, test } from "./support/test.js";
 
 import { TransactionRollbackError } from "drizzle-orm";
 

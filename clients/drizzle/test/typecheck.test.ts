@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
-import { test } from "node:test";
+import { test } from "./support/test.js";
 
 test("tsc --noEmit passes", { timeout: 240_000 }, () => {
   const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
