@@ -5,13 +5,16 @@
 --
 \set SHOW_CONTEXT never
 
--- members without a comment: none
+-- members without a comment: none (implicit array types of the result
+-- types, members too on PostgreSQL 18, have no comment of their own)
 SELECT pg_describe_object(d.classid, d.objid, d.objsubid) AS member_without_comment
 FROM pg_depend d
 LEFT JOIN pg_description c
 	ON c.classoid = d.classid AND c.objoid = d.objid AND c.objsubid = 0
 WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
   AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'leadstore')
+  AND NOT (d.classid = 'pg_type'::regclass
+		   AND EXISTS (SELECT 1 FROM pg_type a WHERE a.typarray = d.objid))
   AND c.description IS NULL
 ORDER BY 1;
 
@@ -24,6 +27,8 @@ LEFT JOIN pg_description c
 	ON c.classoid = d.classid AND c.objoid = d.objid AND c.objsubid = 0
 WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
   AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'leadstore')
+  AND NOT (d.classid = 'pg_type'::regclass
+		   AND EXISTS (SELECT 1 FROM pg_type a WHERE a.typarray = d.objid))
 GROUP BY 1 ORDER BY d.classid::regclass::text COLLATE "C";
 
 -- every function's comment names what it needs or does in more than a few

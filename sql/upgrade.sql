@@ -57,6 +57,8 @@ SELECT 'member', pg_describe_object(d.classid, d.objid, d.objsubid), ''
 FROM pg_depend d
 WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
   AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'leadstore')
+  AND NOT (d.classid = 'pg_type'::regclass
+		   AND EXISTS (SELECT 1 FROM pg_type a WHERE a.typarray = d.objid))
 UNION ALL
 SELECT 'extension', e.extname,
 	   concat_ws(E'\n',

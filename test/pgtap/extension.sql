@@ -56,7 +56,10 @@ CREATE TEMP VIEW members_now AS
 	FROM pg_catalog.pg_depend d
 	JOIN pg_catalog.pg_extension x ON x.oid = d.refobjid
 	WHERE d.refclassid = 'pg_catalog.pg_extension'::regclass
-	  AND d.deptype = 'e' AND x.extname = 'leadstore';
+	  AND d.deptype = 'e' AND x.extname = 'leadstore'
+	  -- PostgreSQL 18 records the result types' implicit array types too
+	  AND NOT (d.classid = 'pg_catalog.pg_type'::regclass
+	           AND EXISTS (SELECT 1 FROM pg_catalog.pg_type a WHERE a.typarray = d.objid));
 CREATE TEMP VIEW member_relations_now AS
 	SELECT c.oid::regclass::text AS relation, c.relkind::text AS relkind
 	FROM pg_catalog.pg_depend d
