@@ -10,6 +10,8 @@
 //   LEADSTORE_TEST_SUITE_TIMEOUT_MS  the whole run (default 420 s): then every test
 //                                    process is killed and a failing TAP line printed
 //
+// LEADSTORE_TEST_CONCURRENCY       test files run at once (default 2)
+//
 // Sessions also carry lock_timeout and statement_timeout (support/db.ts), so a
 // lock that is never released fails the waiting test by name.
 //
@@ -25,6 +27,8 @@ import { fileURLToPath } from "node:url";
 const root = fileURLToPath(new URL("..", import.meta.url));
 const fileTimeout = Number(process.env.LEADSTORE_TEST_FILE_TIMEOUT_MS ?? 300_000);
 const suiteTimeout = Number(process.env.LEADSTORE_TEST_SUITE_TIMEOUT_MS ?? 420_000);
+// test files at once: the files are independent (own fixtures), and most wait on the server
+const concurrency = Number(process.env.LEADSTORE_TEST_CONCURRENCY ?? 2);
 
 const files = process.argv.slice(2);
 if (files.length === 0)
@@ -40,6 +44,7 @@ const child = spawn(
     "--test-reporter=tap",
     `--test-timeout=${fileTimeout}`,
     "--test-force-exit",
+    `--test-concurrency=${concurrency}`,
     ...files,
   ],
   { cwd: root, stdio: ["ignore", "pipe", "inherit"], detached: true },
