@@ -7,7 +7,16 @@ import { after, before, describe, test } from "./support/test.js";
 import { sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/node-postgres";
 
-import { storeSectionResult, toLeadstoreError, LeadNotFoundError } from "../src/leadstore.js";
+import {
+  beginDeepScan,
+  finishDeepScan,
+  LeadNotFoundError,
+  packEmbeddings,
+  storeChunks,
+  storeSectionResult,
+  toLeadstoreError,
+} from "../src/leadstore.js";
+import { rejection } from "./support/assert.js";
 import {
   connect,
   createFixture,
@@ -147,6 +156,28 @@ describe("raw db.execute(sql`...`)", () => {
     assert.equal(typeof r.completed_at, "string");
   });
 
+  test("store_chunks with embeddings_packed, and finish_deep_scan with the run token as text", async () => {
+    const packed = packEmbeddings([makeEmbedding(4, 1), makeEmbedding(4, 2)])!;
+    const stored = await db.execute(sql`
+      select * from leadstore.store_chunks(rfp_id => null, lead_id => ${f.otherLeadId},
+                                           agent_name => ${"references"},
+                                           chunks => ${sql.param(["r0", "r1"])}::text[],
+                                           metadata => ${JSON.stringify({ kind: "reference" })}::jsonb,
+                                           embeddings_packed => ${packed})`);
+    assert.deepEqual(stored.rows[0], { rfp_id: f.rfpId, lead_id: f.otherLeadId, chunks_written: 2, chunks_replaced: 0 });
+
+    const begun = await db.execute(sql`select * from leadstore.begin_deep_scan(lead_id => ${f.otherLeadId}, stale_after => '0'::interval)`);
+    const token = begun.rows[0]!.started_at as string; // the text the server sent: pass it back as is
+    const fin = await db.execute(sql`
+      select * from leadstore.finish_deep_scan(lead_id => ${f.otherLeadId}, started_at => ${token}::timestamptz,
+                                               outcome => ${"failed"}, error => ${"raw error"})`);
+    assert.equal(fin.rows[0]!.status, "failed");
+    const again = await rejection(
+      db.execute(sql`select * from leadstore.finish_deep_scan(lead_id => ${f.otherLeadId}, started_at => ${token}::timestamptz)`),
+    );
+    assert.equal((toLeadstoreError(again) as { code?: string }).code, "55000");
+  });
+
   test("toLeadstoreError maps a raw call's failure", async () => {
     const err = await db
       .execute(sql`select * from leadstore.finish_deep_scan(lead_id => ${uid("missing")})`)
@@ -191,5 +222,32 @@ describe("what the client module sends", () => {
       logged[0],
       "select * from leadstore.store_section_result(lead_id => $1::text, section_id => $2::text, content => $3::jsonb)",
     );
+  });
+
+  test("storeChunks and finishDeepScan: the exact SQL, the token and confidence as text", async () => {
+    const logged: Array<{ query: string; params: unknown[] }> = [];
+    const logDb = drizzle({ client: pool, logger: { logQuery: (query, params) => logged.push({ query, params }) } });
+    await storeChunks(logDb, { rfpId: f.rfpId, agentName: "logged", chunks: ["a"], embeddings: [[1, 2]], metadata: { m: 1 } });
+    assert.equal(
+      logged[0]!.query,
+      "select * from leadstore.store_chunks(rfp_id => $1::text, agent_name => $2::text, chunks => $3::text[], " +
+        "lead_id => $4::text, metadata => $5::jsonb, embeddings_packed => $6::bytea)",
+    );
+    assert.deepEqual(logged[0]!.params.slice(0, 5), [f.rfpId, "logged", ["a"], null, '{"m":1}']);
+    await storeChunks(logDb, { rfpId: f.rfpId, agentName: "logged", chunks: [] });
+
+    const run = await beginDeepScan(logDb, { leadId: f.otherLeadId, staleAfter: 0 });
+    logged.length = 0;
+    await finishDeepScan(logDb, { leadId: f.otherLeadId, startedAt: run.runToken, outcome: "completed" });
+    assert.equal(
+      logged[0]!.query,
+      "select * from leadstore.finish_deep_scan(lead_id => $1::text, started_at => $2::timestamptz, outcome => $3::text)",
+    );
+    assert.deepEqual(logged[0]!.params, [f.otherLeadId, run.runToken, "completed"]);
+
+    logged.length = 0;
+    await storeSectionResult(logDb, { leadId: f.leadId, sectionId: "conf-text", content: {}, confidence: 8.571428571428571 });
+    assert.match(logged[0]!.query, /confidence => \$4::numeric\)$/);
+    assert.equal(logged[0]!.params[3], "8.571428571428571");
   });
 });
