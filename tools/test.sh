@@ -192,7 +192,7 @@ run_major()
 		ok:*) note postgres "${server#ok: }" ;;
 		skipped:*)
 			note postgres "$server"
-			summary="$summary"$'\n'"PostgreSQL $major: $server"
+			summary="$summary"$'\n'"PostgreSQL $major: skipped: ${server#skipped: PostgreSQL $major: }"
 			return 0
 			;;
 		*)
@@ -334,7 +334,7 @@ run_major()
 	# --- pgvector: sql/pgvector*.sql, where pgvector is built -------------
 	if want pgvector; then
 		local vtests
-		vtests=$(cd sql && ls pgvector*.sql 2>/dev/null | sed 's/\.sql$//' | tr '\n' ' ')
+		vtests=$(cd sql && ls pgvector*.sql 2>/dev/null | sed 's/\.sql$//' | xargs)
 		if [ -z "$vtests" ]; then
 			note pgvector "no tests yet; $pgvector_status"
 		else
@@ -371,6 +371,14 @@ run_major()
 }
 
 # ---------------------------------------------------------------------------
+
+# one run at a time on this machine: the clusters, ports and tree copies
+# are the same for every run
+exec 8>/var/tmp/leadstore-test.lock
+if ! flock -n 8; then
+	ls_log "another tools/test.sh is running; waiting for it"
+	flock 8
+fi
 
 start=$(date +%s)
 if ! ls_install_deps with-node >"$out/deps.log" 2>&1; then
