@@ -38,6 +38,27 @@ if ($f->{mapping})
 	push @models, [ 'app', \%LS_APP ];
 }
 
+# The load's deep-scan invariant, made deterministic: a transaction that
+# began before a run started (its now() is earlier) finishes that run;
+# completed_at must still not precede started_at.
+{
+	$node->safe_psql('ref',
+		q{INSERT INTO leads (id, rfp_id, business_unit_id, customer_name)
+		  VALUES ('L-order', 'R1', 'B1', 'ordering')});
+	my $early = $node->background_psql('ref', on_error_stop => 1);
+	$early->query_safe('BEGIN; SELECT now();');
+	$node->safe_psql('ref', q{SELECT pg_sleep(0.01); SELECT leadstore.begin_deep_scan('L-order')});
+	my $run = $early->query_safe(
+		q{SELECT status || ' ' || (completed_at >= started_at)::text
+		  FROM leadstore.finish_deep_scan('L-order'); COMMIT;});
+	$early->quit;
+	chomp $run;
+	# (reported here; the load's invariants below do not see this lead)
+	$node->safe_psql('ref', q{DELETE FROM leads WHERE id = 'L-order'});
+	is($run, 'failed true',
+		'finish_deep_scan from a transaction older than the run: completed_at >= started_at');
+}
+
 my $log_offset = -s $node->logfile;
 
 # run_phase(set, seconds, pgbench options): pgbench on every model at once; no
@@ -71,7 +92,7 @@ sub run_phase
 # every function, designed failures, rollbacks, admin changes
 run_phase('load', $seconds);
 # then only the lead-locking calls, on a few leads
-run_phase('contention', 5, cms_hi => 12, ds_hi => 4);
+run_phase('contention', 6, ld_hi => 4, sec_hi => 2, ag_hi => 1, cms_hi => 12, ds_hi => 4);
 
 for my $mdl (@models)
 {

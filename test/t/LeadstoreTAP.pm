@@ -108,6 +108,7 @@ log_statement = none
 log_line_prefix = '%m [%p] %e %d '
 log_min_messages = warning
 restart_after_crash = on
+track_commit_timestamp = on
 deadlock_timeout = 200ms
 lock_timeout = 15s
 statement_timeout = 60s
@@ -219,7 +220,8 @@ CREATE TABLE tap.lead_history (
 	new_cms text,
 	old_status text,
 	new_status text,
-	gap interval);					-- new deep_scan_started_at - old
+	gap interval,					-- new deep_scan_started_at - old
+	new_bu text);
 CREATE FUNCTION tap.lead_history_trg() RETURNS trigger
 LANGUAGE plpgsql
 AS $$
@@ -227,7 +229,26 @@ BEGIN
 	INSERT INTO tap.lead_history
 	VALUES (pg_current_xact_id(), NEW.id, OLD.selected_cms_id, NEW.selected_cms_id,
 			OLD.deep_scan_status, NEW.deep_scan_status,
-			NEW.deep_scan_started_at - OLD.deep_scan_started_at);
+			NEW.deep_scan_started_at - OLD.deep_scan_started_at,
+			NEW.business_unit_id);
+	RETURN NULL;
+END
+$$;
+-- every state of a technology's business unit and category (seed rows,
+-- then a trigger on technologies); with the commit timestamps of both
+-- histories, the CMS invariant is checked at every commit, not just at
+-- the end
+CREATE TABLE tap.tech_history (
+	xid xid8 NOT NULL,
+	id text NOT NULL,
+	new_bu text,
+	new_category text);
+CREATE FUNCTION tap.tech_history_trg() RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+BEGIN
+	INSERT INTO tap.tech_history
+	VALUES (pg_current_xact_id(), NEW.id, NEW.business_unit_id, NEW.category);
 	RETURN NULL;
 END
 $$;
@@ -380,9 +401,16 @@ INSERT INTO "$s"."$m->{leads}" (id, "$m->{leads_rfp}", business_unit_id, custome
 	FROM generate_series(1, $NLEADS) l;
 CREATE TRIGGER tap_lead_history AFTER UPDATE ON "$s"."$m->{leads}" FOR EACH ROW
 	WHEN (OLD.selected_cms_id IS DISTINCT FROM NEW.selected_cms_id
+		  OR OLD.business_unit_id IS DISTINCT FROM NEW.business_unit_id
 		  OR OLD.deep_scan_status IS DISTINCT FROM NEW.deep_scan_status
 		  OR OLD.deep_scan_started_at IS DISTINCT FROM NEW.deep_scan_started_at)
 	EXECUTE FUNCTION tap.lead_history_trg();
+INSERT INTO tap.tech_history
+	SELECT pg_current_xact_id(), id, business_unit_id, category FROM "$s"."$m->{tech}";
+CREATE TRIGGER tap_tech_history AFTER UPDATE ON "$s"."$m->{tech}" FOR EACH ROW
+	WHEN (OLD.business_unit_id IS DISTINCT FROM NEW.business_unit_id
+		  OR OLD.category IS DISTINCT FROM NEW.category)
+	EXECUTE FUNCTION tap.tech_history_trg();
 ANALYZE;
 };
 	$node->safe_psql($db, $sql);
@@ -556,12 +584,12 @@ FROM r CROSS JOIN e;
 };
 }
 
-my $pick = q{\set lead random(1, :nleads)
-\set sec random(1, 13)
+my $pick = q{\set lead random(1, :ld_hi)
+\set sec random(1, :sec_hi)
 \set k random(0, 3)
 \set packed random(0, 1)
 \set conf random(0, 100)
-\set ag random(1, 4)
+\set ag random(1, :ag_hi)
 \set form random(0, 2)
 };
 my $nextval = "SELECT nextval('tap.call_seq') AS call \\gset\n";
@@ -611,6 +639,18 @@ BEGIN;
 	push @s, [ 'store_chunks', $pick . $nextval . store_chunks_sql(), 15 ]
 	  if $f->{store_chunks};
 
+	# select_cms of a random CMS of a volatile lead's business unit: the
+	# technology may have moved meanwhile (22023), or none be left (22004)
+	my $vol_cms_of = sub {
+		my ($filter) = @_;
+		return q{SELECT tap.attempt('select_cms volatile', '}
+		  . lit(rec_cms('select_cms',
+			"\$1, (SELECT t.id FROM $tech t JOIN $leads l ON l.business_unit_id = t.business_unit_id WHERE l.id = \$1 AND t.category = 'CMS'$filter ORDER BY random() LIMIT 1)"))
+		  . q{', '{22023,22004}', false, tap.lid(:vlead::int));
+};
+	};
+	my $vol_cms = $vol_cms_of->('');
+
 	# CMS calls; leads 1..8 race the admin script, so their calls go through
 	# tap.attempt (22023: the technology moved; 22004: none to pick)
 	push @s, [
@@ -635,12 +675,7 @@ SELECT tap.attempt('select_cms nowait', '}
 		  . lit(rec_cms('select_cms', '$1, $2, nowait => true')) . qq{',
 	'{55P03}', false, tap.lid(:lead::int), tap.cms_of(:lead::int, :w::int));
 \\elif :op = 6
-SELECT tap.attempt('select_cms volatile', '}
-		  . lit(rec_cms('select_cms',
-			"\$1, (SELECT t.id FROM $tech t JOIN $leads l ON l.business_unit_id = t.business_unit_id WHERE l.id = \$1 AND t.category = 'CMS' ORDER BY random() LIMIT 1)"))
-		  . qq{',
-	'{22023,22004}', false, tap.lid(:vlead::int));
-\\elif :op = 7
+} . $vol_cms . qq{\\elif :op = 7
 SELECT tap.attempt('select_cms_if volatile', '}
 		  . lit(rec_cms('select_cms_if',
 			"\$1, x.exp, tap.vtech(\$2::int)", 'x.exp',
@@ -796,7 +831,12 @@ SELECT tap.attempt('store then fail', 'SELECT tap.store_then_fail($1, $2)',
 	# admin changes that race the CMS calls (volatile leads and
 	# technologies only): a lead moves to another business unit and loses
 	# its selection; a technology moves or changes category, but only while
-	# no lead selects it (checked under its row lock, in a new snapshot)
+	# no lead selects it (one that none selects is picked, then checked again
+	# under its row lock, in a new snapshot).
+	# The row lock is FOR NO KEY UPDATE, what a plain UPDATE of the
+	# technology takes: it waits for select_cms's FOR SHARE, but not for the
+	# FOR KEY SHARE of the foreign key from leads.selected_cms_id, so a
+	# select_cms without its own technology lock is caught.
 	push @s, [
 		'admin', qq{\\set vlead random(1, 8)
 \\set v random(1, 6)
@@ -807,24 +847,52 @@ SELECT tap.attempt('store then fail', 'SELECT tap.store_then_fail($1, $2)',
 UPDATE $leads SET business_unit_id = tap.bu(:b::int), selected_cms_id = NULL
 WHERE id = tap.lid(:vlead::int);
 \\else
+SELECT coalesce((SELECT t.id FROM $tech t WHERE t.id LIKE 'V%'
+				  AND NOT EXISTS (SELECT 1 FROM $leads l WHERE l.selected_cms_id = t.id)
+				  ORDER BY random() LIMIT 1), tap.vtech(:v::int)) AS vt \\gset
 BEGIN;
-SELECT id FROM $tech WHERE id = tap.vtech(:v::int) FOR UPDATE;
+SELECT id FROM $tech WHERE id = :vt::text FOR NO KEY UPDATE;
 UPDATE $tech SET business_unit_id = tap.bu(:b::int),
 	category = CASE WHEN :c::int = 0 THEN 'CMS' ELSE 'Framework' END
-WHERE id = tap.vtech(:v::int)
-  AND NOT EXISTS (SELECT 1 FROM $leads WHERE selected_cms_id = tap.vtech(:v::int));
+WHERE id = :vt::text
+  AND NOT EXISTS (SELECT 1 FROM $leads WHERE selected_cms_id = :vt::text);
 COMMIT;
 \\endif
 }, 3 ] unless $set eq 'crash';
 
 	# contention: only the lead-locking calls, on a few leads, so that two
 	# calls on one lead overlap often (a lock that is too weak shows fast)
-	if ($set eq 'contention')
-	{
-		my %w = (cms => 6, deep_scan => 3, admin => 1);
-		@s = map { [ $_->[0], $_->[1], $w{ $_->[0] } ] }
-		  grep { $w{ $_->[0] } } @s;
-	}
+	# Transactions that hold their locks a little after the call (as an
+	# application's transaction doing more work would): a concurrent call or
+	# admin change that should wait for them, but does not, gets its chance.
+	my $hold = "SELECT pg_sleep(0.005);\n";
+	push @s,
+	  [ 'section_txn',
+		$pick . "BEGIN;\n" . $nextval . store_section_sql() . $hold . "COMMIT;\n",
+		0 ];
+	push @s,
+	  [ 'chunks_txn',
+		$pick . "BEGIN;\n" . $nextval . store_chunks_sql() . $hold . "COMMIT;\n",
+		0 ]
+	  if $f->{store_chunks};
+	# (half of them select a volatile technology, the others free one)
+	push @s,
+	  [ 'cms_txn',
+		"\\set vlead random(1, 8)\n\\set op random(0, 1)\n\\if :op = 0\nBEGIN;\n"
+		  . $vol_cms_of->(q{ AND t.id LIKE 'V%'})
+		  . $hold . "COMMIT;\n\\else\n"
+		  . rec_cms('clear_cms_selection', 'tap.lid(:vlead::int)') . ";\n\\endif\n",
+		0 ];
+
+	# contention: the calls that serialize on a lead or a key, on a few
+	# leads and keys (ls_pgbench_start's ld_hi, sec_hi, ag_hi, cms_hi,
+	# ds_hi), so that calls on one lead or key overlap all the time
+	my %w =
+	  $set eq 'contention'
+	  ? (cms => 4, deep_scan => 3, admin => 3, section_txn => 2,
+		chunks_txn => 3, cms_txn => 3)
+	  : map { $_->[0] => $_->[2] } @s;
+	@s = map { [ $_->[0], $_->[1], $w{ $_->[0] } ] } grep { $w{ $_->[0] } } @s;
 	return \@s;
 }
 
@@ -835,6 +903,10 @@ sub ls_pgbench_start
 	my ($node, $db, $tag, $scripts, %o) = @_;
 	my $clients = $o{clients} || 4;
 	my $secs = $o{seconds} || 10;
+	# ranges the scripts pick from: leads (ld_hi), sections (sec_hi),
+	# agents (ag_hi), CMS leads 9..cms_hi, deep-scan leads 1..ds_hi
+	my %hi = (ld_hi => $NLEADS, sec_hi => $NSECTIONS, ag_hi => $NAGENTS,
+		cms_hi => 24, ds_hi => 16);
 	my $dir = "$PostgreSQL::Test::Utils::tmp_check/pgbench-$tag";
 	mkdir $dir;
 	my @files;
@@ -852,8 +924,8 @@ sub ls_pgbench_start
 		'-T', $secs, '--failures-detailed',
 		'-h', $node->host, '-p', $node->port,
 		'-D', "nleads=$NLEADS",
-		'-D', 'cms_hi=' . ($o{cms_hi} || 24),
-		'-D', 'ds_hi=' . ($o{ds_hi} || 16), @files, $db);
+		(map { ('-D', "$_=" . ($o{$_} || $hi{$_})) } sort keys %hi),
+		@files, $db);
 	my $out = "$dir/stdout";
 	my $err = "$dir/stderr";
 	my $h = IPC::Run::start(\@cmd, '<', \undef, '>', $out, '2>', $err,

@@ -201,6 +201,45 @@ WHERE l.selected_cms_id IS NOT NULL
 	   OR t.business_unit_id <> l.business_unit_id)
 ORDER BY 2 LIMIT 20;
 
+-- ... and at every commit in between: from the commit timestamps of the
+-- leads' history (selection, business unit) and the technologies' history
+-- (business unit, category), no moment at which a lead selected a
+-- technology that was not a CMS of the lead's business unit.  A change of
+-- the technology that commits while a selection of it is in flight (a
+-- technology lock too weak) shows here even when later calls overwrote the
+-- selection.
+WITH lh AS (
+	SELECT h.lead_id, h.new_cms, h.new_bu,
+		   pg_xact_commit_timestamp(h.xid::text::xid) AS ts
+	FROM tap.lead_history h),
+li AS (
+	SELECT lead_id, new_cms, new_bu, ts AS t_from,
+		   lead(ts) OVER (PARTITION BY lead_id ORDER BY ts) AS t_to
+	FROM lh),
+th AS (
+	SELECT h.id, h.new_bu, h.new_category,
+		   pg_xact_commit_timestamp(h.xid::text::xid) AS ts
+	FROM tap.tech_history h),
+ti AS (
+	SELECT id, new_bu, new_category, ts AS t_from,
+		   lead(ts) OVER (PARTITION BY id ORDER BY ts) AS t_to
+	FROM th)
+SELECT 'selected_cms_at_every_commit',
+	   format('from %s to %s lead %s (business unit %s) selected %s, then of business unit %s, category %s',
+			  greatest(li.t_from, ti.t_from), least(li.t_to, ti.t_to),
+			  li.lead_id, li.new_bu, li.new_cms, ti.new_bu, ti.new_category)
+FROM li JOIN ti ON ti.id = li.new_cms
+WHERE (ti.new_category IS DISTINCT FROM 'CMS' OR ti.new_bu <> li.new_bu)
+  AND li.t_from < coalesce(ti.t_to, 'infinity')
+  AND ti.t_from < coalesce(li.t_to, 'infinity')
+UNION ALL
+SELECT 'selected_cms_at_every_commit',
+	   format('%s change(s) without a commit timestamp (track_commit_timestamp off?)', count(*))
+FROM (SELECT xid FROM tap.lead_history UNION ALL SELECT xid FROM tap.tech_history) x
+WHERE pg_xact_commit_timestamp(x.xid::text::xid) IS NULL
+HAVING count(*) > 0
+ORDER BY 2 LIMIT 20;
+
 -- A CMS call decided on the value it overwrote: what it reported as the
 -- previous selection is what its transaction changed (tap.lead_history, a
 -- trigger on the leads table); a call that reported no change changed
