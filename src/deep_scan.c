@@ -263,7 +263,8 @@ leadstore_begin_deep_scan(PG_FUNCTION_ARGS)
  *		the run token started_at is given, that the running run is that run
  *		(55000 otherwise, nothing written).  Sets outcome when given, else
  *		'completed' when at least one section was stored since started_at
- *		and 'failed' otherwise; completed_at now(); deep_scan_error = error.
+ *		and 'failed' otherwise; completed_at now() (never before started_at);
+ *		deep_scan_error = error.
  */
 PG_FUNCTION_INFO_V1(leadstore_finish_deep_scan);
 Datum
@@ -320,8 +321,14 @@ leadstore_finish_deep_scan(PG_FUNCTION_ARGS)
 	sections = sections_since(lead_id, lead.has_started_at, lead.started_at);
 	if (outcome == NULL)
 		outcome = sections > 0 ? "completed" : "failed";
+
+	/*
+	 * now() is the finishing transaction's start, which can precede the run's
+	 * start when that transaction began before begin_deep_scan's committed: a
+	 * run never completes before it started.
+	 */
 	lead.has_completed_at = true;
-	lead.completed_at = now;
+	lead.completed_at = lead.has_started_at ? Max(now, lead.started_at) : now;
 	set_state(lead_id, &lead, outcome, error);
 	return finish_run(fcinfo, callerctx, lead_id, &lead, sections, true);
 }
