@@ -62,14 +62,16 @@ done
 [ -n "$majors" ] || majors=$LS_MAJORS
 
 # seconds each suite may take before it is stopped and counted as failed
+# (LS_T_<SUITE> to change; about twice what each takes on a busy 2-core
+# machine, so that a hang costs minutes, not the whole CI budget)
 T_BUILD=${LS_T_BUILD:-5400}   # a cold PostgreSQL build (CI allows 90 minutes)
-T_REGRESS=${LS_T_REGRESS:-300}
-T_PGTAP=${LS_T_PGTAP:-300}
-T_ISOLATION=${LS_T_ISOLATION:-300}
-T_CLIENT=${LS_T_CLIENT:-300}
-T_BENCH=${LS_T_BENCH:-180}
+T_REGRESS=${LS_T_REGRESS:-180}
+T_PGTAP=${LS_T_PGTAP:-180}
+T_ISOLATION=${LS_T_ISOLATION:-180}
+T_CLIENT=${LS_T_CLIENT:-480}
+T_BENCH=${LS_T_BENCH:-120}
 T_TAP=${LS_T_TAP:-300}        # per test/t file
-T_PGVECTOR=${LS_T_PGVECTOR:-180}
+T_PGVECTOR=${LS_T_PGVECTOR:-120}
 T_CHECKS=${LS_T_CHECKS:-300}
 
 out=$top/.test-output
