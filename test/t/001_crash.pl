@@ -103,7 +103,7 @@ ORDER BY random() LIMIT 1});
 		# the postmaster notices, ends every backend and reinitializes
 		$node->poll_query_until('postgres', 'SELECT 1', '1')
 		  or die "round $round: server did not come back after the kill";
-		ok(ls_count_log($node, qr/server process \(PID $pid\) was terminated by signal 9/, $log_offset),
+		ok(ls_count_log($node, qr/\(PID $pid\) was terminated by signal 9/, $log_offset),
 			"round $round: postmaster saw backend $pid killed and restarted");
 	}
 	else
