@@ -67,7 +67,7 @@ static const char *const model_columns[LS_NUM_TABLES][12] = {
 	"embedding", "created_at", NULL},
 	[LS_TABLE_BUSINESS_UNITS] = {"id", "name", "created_at", "updated_at",
 	NULL},
-	[LS_TABLE_RFPS] = {"id", "created_at", NULL},
+	[LS_TABLE_RFPS] = {"id", "title", "created_at", NULL},
 };
 
 #define RD	LS_USE_READ
