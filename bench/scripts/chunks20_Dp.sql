@@ -20,7 +20,18 @@
 \set pk :client_id % :npayload + 1
 SELECT 1 AS ready, p.content, p.sources, p.chunks20 AS chunks, p.packed20 AS emb FROM bench_payload p WHERE p.k = :pk \gset
 \endif
+\set n :n + 1
+\if :cpu = 1 and :n = 1
+INSERT INTO bench_cpu (tag, calls, run_ns, wait_ns)
+SELECT :tag::text, 0, split_part(s, ' ', 1)::bigint, split_part(s, ' ', 2)::bigint
+FROM pg_read_file('/proc/self/schedstat') s;
+\endif
 SELECT * FROM leadstore.store_chunks(rfp_id => NULL, agent_name => 'sub-agent-' || (ARRAY['overview','technology-stack','website-analysis','cms-recommendation','integrations','migration','hosting','security','performance','accessibility','costs','risks','decision'])[:sec],
 	chunks => :chunks::text[], lead_id => :lead::text,
 	metadata => jsonb_build_object('leadId', :lead::text, 'confidence', :conf::int, 'sources', :sources::jsonb),
 	embeddings_packed => :emb::bytea);
+\if :cpu = 1 and :n = :total
+INSERT INTO bench_cpu (tag, calls, run_ns, wait_ns)
+SELECT :tag::text, :n, split_part(s, ' ', 1)::bigint, split_part(s, ' ', 2)::bigint
+FROM pg_read_file('/proc/self/schedstat') s;
+\endif

@@ -8,6 +8,12 @@
 \set lead :lead0
 \endif
 \set cms ((:lead - 1) % 20 + 1) * 100 + random(1, 3)
+\set n :n + 1
+\if :cpu = 1 and :n = 1
+INSERT INTO bench_cpu (tag, calls, run_ns, wait_ns)
+SELECT :tag::text, 0, split_part(s, ' ', 1)::bigint, split_part(s, ' ', 2)::bigint
+FROM pg_read_file('/proc/self/schedstat') s;
+\endif
 BEGIN;
 SELECT business_unit_id AS lead_bu,
 	(selected_cms_id IS DISTINCT FROM :cms::text)::int AS changed
@@ -22,3 +28,8 @@ SELECT 'technology is not a CMS of the lead''s business unit'::int;
 UPDATE leads SET selected_cms_id = :cms::text, updated_at = now() WHERE id = :lead::text;
 \endif
 COMMIT;
+\if :cpu = 1 and :n = :total
+INSERT INTO bench_cpu (tag, calls, run_ns, wait_ns)
+SELECT :tag::text, :n, split_part(s, ' ', 1)::bigint, split_part(s, ' ', 2)::bigint
+FROM pg_read_file('/proc/self/schedstat') s;
+\endif

@@ -8,6 +8,12 @@
 \set lead :lead0
 \endif
 \set cms ((:lead - 1) % 20 + 1) * 100 + random(1, 3)
+\set n :n + 1
+\if :cpu = 1 and :n = 1
+INSERT INTO bench_cpu (tag, calls, run_ns, wait_ns)
+SELECT :tag::text, 0, split_part(s, ' ', 1)::bigint, split_part(s, ' ', 2)::bigint
+FROM pg_read_file('/proc/self/schedstat') s;
+\endif
 WITH l AS (
 	SELECT id, business_unit_id, selected_cms_id
 	FROM leads WHERE id = :lead::text FOR NO KEY UPDATE
@@ -24,3 +30,8 @@ SELECT l.id AS lead_id, l.selected_cms_id AS previous_cms_id,
 	coalesce(t.id, l.selected_cms_id) AS selected_cms_id,
 	EXISTS (SELECT FROM u) AS changed
 FROM l LEFT JOIN t ON true;
+\if :cpu = 1 and :n = :total
+INSERT INTO bench_cpu (tag, calls, run_ns, wait_ns)
+SELECT :tag::text, :n, split_part(s, ' ', 1)::bigint, split_part(s, ' ', 2)::bigint
+FROM pg_read_file('/proc/self/schedstat') s;
+\endif

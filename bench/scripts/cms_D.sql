@@ -8,4 +8,15 @@
 \set lead :lead0
 \endif
 \set cms ((:lead - 1) % 20 + 1) * 100 + random(1, 3)
+\set n :n + 1
+\if :cpu = 1 and :n = 1
+INSERT INTO bench_cpu (tag, calls, run_ns, wait_ns)
+SELECT :tag::text, 0, split_part(s, ' ', 1)::bigint, split_part(s, ' ', 2)::bigint
+FROM pg_read_file('/proc/self/schedstat') s;
+\endif
 SELECT * FROM leadstore.select_cms(lead_id => :lead::text, cms_id => :cms::text);
+\if :cpu = 1 and :n = :total
+INSERT INTO bench_cpu (tag, calls, run_ns, wait_ns)
+SELECT :tag::text, :n, split_part(s, ' ', 1)::bigint, split_part(s, ' ', 2)::bigint
+FROM pg_read_file('/proc/self/schedstat') s;
+\endif

@@ -20,6 +20,12 @@
 \set pk :client_id % :npayload + 1
 SELECT 1 AS ready, p.content, p.sources, max(r.chunk) FILTER (WHERE r.r = 0) AS c0, max(r.emb) FILTER (WHERE r.r = 0) AS e0 FROM bench_payload p JOIN bench_payload_rows r ON r.k = p.k AND r.r < 1 WHERE p.k = :pk GROUP BY p.k \gset
 \endif
+\set n :n + 1
+\if :cpu = 1 and :n = 1
+INSERT INTO bench_cpu (tag, calls, run_ns, wait_ns)
+SELECT :tag::text, 0, split_part(s, ' ', 1)::bigint, split_part(s, ' ', 2)::bigint
+FROM pg_read_file('/proc/self/schedstat') s;
+\endif
 WITH l AS (
 	SELECT rfp_id FROM leads WHERE id = :lead
 ), s AS (
@@ -50,3 +56,8 @@ SELECT s.id AS section_row_id, l.rfp_id, s.created,
 	(SELECT count(*) FROM i)::int AS chunks_written,
 	(SELECT count(*) FROM x)::int AS chunks_replaced
 FROM l, s;
+\if :cpu = 1 and :n = :total
+INSERT INTO bench_cpu (tag, calls, run_ns, wait_ns)
+SELECT :tag::text, :n, split_part(s, ' ', 1)::bigint, split_part(s, ' ', 2)::bigint
+FROM pg_read_file('/proc/self/schedstat') s;
+\endif

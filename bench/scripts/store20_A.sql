@@ -20,6 +20,12 @@
 \set pk :client_id % :npayload + 1
 SELECT 1 AS ready, p.content, p.sources, max(r.chunk) FILTER (WHERE r.r = 0) AS c0, max(r.emb) FILTER (WHERE r.r = 0) AS e0, max(r.chunk) FILTER (WHERE r.r = 1) AS c1, max(r.emb) FILTER (WHERE r.r = 1) AS e1, max(r.chunk) FILTER (WHERE r.r = 2) AS c2, max(r.emb) FILTER (WHERE r.r = 2) AS e2, max(r.chunk) FILTER (WHERE r.r = 3) AS c3, max(r.emb) FILTER (WHERE r.r = 3) AS e3, max(r.chunk) FILTER (WHERE r.r = 4) AS c4, max(r.emb) FILTER (WHERE r.r = 4) AS e4, max(r.chunk) FILTER (WHERE r.r = 5) AS c5, max(r.emb) FILTER (WHERE r.r = 5) AS e5, max(r.chunk) FILTER (WHERE r.r = 6) AS c6, max(r.emb) FILTER (WHERE r.r = 6) AS e6, max(r.chunk) FILTER (WHERE r.r = 7) AS c7, max(r.emb) FILTER (WHERE r.r = 7) AS e7, max(r.chunk) FILTER (WHERE r.r = 8) AS c8, max(r.emb) FILTER (WHERE r.r = 8) AS e8, max(r.chunk) FILTER (WHERE r.r = 9) AS c9, max(r.emb) FILTER (WHERE r.r = 9) AS e9, max(r.chunk) FILTER (WHERE r.r = 10) AS c10, max(r.emb) FILTER (WHERE r.r = 10) AS e10, max(r.chunk) FILTER (WHERE r.r = 11) AS c11, max(r.emb) FILTER (WHERE r.r = 11) AS e11, max(r.chunk) FILTER (WHERE r.r = 12) AS c12, max(r.emb) FILTER (WHERE r.r = 12) AS e12, max(r.chunk) FILTER (WHERE r.r = 13) AS c13, max(r.emb) FILTER (WHERE r.r = 13) AS e13, max(r.chunk) FILTER (WHERE r.r = 14) AS c14, max(r.emb) FILTER (WHERE r.r = 14) AS e14, max(r.chunk) FILTER (WHERE r.r = 15) AS c15, max(r.emb) FILTER (WHERE r.r = 15) AS e15, max(r.chunk) FILTER (WHERE r.r = 16) AS c16, max(r.emb) FILTER (WHERE r.r = 16) AS e16, max(r.chunk) FILTER (WHERE r.r = 17) AS c17, max(r.emb) FILTER (WHERE r.r = 17) AS e17, max(r.chunk) FILTER (WHERE r.r = 18) AS c18, max(r.emb) FILTER (WHERE r.r = 18) AS e18, max(r.chunk) FILTER (WHERE r.r = 19) AS c19, max(r.emb) FILTER (WHERE r.r = 19) AS e19 FROM bench_payload p JOIN bench_payload_rows r ON r.k = p.k AND r.r < 20 WHERE p.k = :pk GROUP BY p.k \gset
 \endif
+\set n :n + 1
+\if :cpu = 1 and :n = 1
+INSERT INTO bench_cpu (tag, calls, run_ns, wait_ns)
+SELECT :tag::text, 0, split_part(s, ' ', 1)::bigint, split_part(s, ' ', 2)::bigint
+FROM pg_read_file('/proc/self/schedstat') s;
+\endif
 BEGIN;
 SELECT rfp_id FROM leads WHERE id = :lead \gset
 INSERT INTO lead_section_data AS d
@@ -58,3 +64,8 @@ FROM (VALUES
 	(19, :c19, :e19::real[])
 ) v(n, c, e);
 COMMIT;
+\if :cpu = 1 and :n = :total
+INSERT INTO bench_cpu (tag, calls, run_ns, wait_ns)
+SELECT :tag::text, :n, split_part(s, ' ', 1)::bigint, split_part(s, ' ', 2)::bigint
+FROM pg_read_file('/proc/self/schedstat') s;
+\endif

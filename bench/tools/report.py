@@ -91,7 +91,7 @@ def load(path):
 
 
 def med(rows, field):
-    vals = [float(r[field]) for r in rows if r["status"] == "ok"]
+    vals = [float(r[field]) for r in rows if r["status"] == "ok" and r.get(field)]
     return statistics.median(vals) if vals else None
 
 
@@ -106,11 +106,15 @@ def ratio(a, b):
 def case_table(variants):
     present = [v for v in ORDER if v in variants] + sorted(v for v in variants if v not in ORDER)
     tps = {v: med(variants[v], "tps") for v in present}
+    cpu = {v: med(variants[v], "cpu_us") for v in present}
+    has_cpu = any(c is not None for c in cpu.values())
     out = []
     hdr = "| variant | median TPS | mean latency (ms) | TPS per round | failed txns |"
+    if has_cpu:
+        hdr += " backend CPU per call (us, median) |"
     hdr += "".join(" vs %s |" % v for v in present)
     out.append(hdr)
-    out.append("|" + " --- |" * (5 + len(present)))
+    out.append("|" + " --- |" * (5 + has_cpu + len(present)))
     for v in present:
         rows = variants[v]
         per_round = " / ".join(fmt(float(r["tps"])) + ("" if r["status"] == "ok" else "!")
@@ -118,8 +122,13 @@ def case_table(variants):
         failed = sum(int(r["failed"] or 0) for r in rows)
         line = "| %s | %s | %s | %s | %d |" % (vname(v), fmt(tps[v]),
                                                fmt(med(rows, "latency_ms"), 3), per_round, failed)
+        if has_cpu:
+            line += " %s |" % fmt(cpu[v], 1)
         for w in present:
-            line += " %s |" % ("-" if w == v else fmt(ratio(tps[v], tps[w]), 2) + "x")
+            cell = "-" if w == v else fmt(ratio(tps[v], tps[w]), 2) + "x"
+            if w != v and has_cpu:
+                cell += " (CPU %sx)" % fmt(ratio(cpu[w], cpu[v]), 2)
+            line += " %s |" % cell
         out.append(line)
     return out, tps
 
@@ -156,6 +165,7 @@ def main():
     p()
 
     tpsmap = {}
+    cpumap = {}
     for (wl, case), variants in data.items():
         p("## %s: %s" % (WORKLOADS.get(wl, wl), CASES.get(case, case)))
         p()
@@ -170,6 +180,8 @@ def main():
         p()
         for v, t in tps.items():
             tpsmap[(wl, case, v)] = t
+        for v in variants:
+            cpumap[(wl, case, v)] = med(variants[v], "cpu_us")
 
     # 13 clients: one lead vs 13 leads
     if any(k[0] == "store13" for k in tpsmap):
@@ -213,13 +225,21 @@ def main():
     def t(wl, case, v):
         return tpsmap.get((wl, case, v))
 
-    def per_round(wl, case, v):
-        rows = data.get((wl, case), {}).get(v, [])
-        return {r["round"]: float(r["tps"]) for r in rows if r["status"] == "ok" and float(r["tps"]) > 0}
+    def c(wl, case, v):
+        return cpumap.get((wl, case, v))
 
-    def paired_fn(wl, case, vs, fn):
-        """median over rounds of fn(tps of each variant in vs, same round)"""
-        rounds = [per_round(wl, case, v) for v in vs]
+    def per_round(wl, case, v, field="tps"):
+        rows = data.get((wl, case), {}).get(v, [])
+        out = {}
+        for r in rows:
+            if r["status"] == "ok" and r.get(field) and float(r[field]) > 0:
+                out[r["round"]] = float(r[field]) if field == "tps" else 1e6 / float(r[field])
+        return out
+
+    def paired_fn(wl, case, vs, fn, field="tps"):
+        """median over rounds of fn(tps of each variant in vs, same round);
+        field cpu_us: calls per CPU second in place of TPS"""
+        rounds = [per_round(wl, case, v, field) for v in vs]
         keys = set(rounds[0]).intersection(*rounds[1:]) if rounds else set()
         vals = [fn(*[rr[k] for rr in rounds]) for k in sorted(keys)]
         return (statistics.median(vals), len(vals)) if vals else (None, 0)
@@ -246,6 +266,17 @@ def main():
             p("| store_chunks / store_section_result | %.2fx | %.2fx | **%.2fx** (median of per-round ratios %s, %d rounds) "
               "| %.2fx (per-round %s) |" % (
                   (1 / k1) / (1 / s1), per, per, fmt(pper, 2) + "x", n, marg, fmt(pmarg, 2) + "x"))
+        cs1, ck1, cs20, ck20 = (c("chunks", "c1-off", v) for v in ("section-1", "chunks-1", "section-20", "chunks-20"))
+        if cs1 and ck1 and cs20 and ck20:
+            pc, n = paired_fn("chunks", "c1-off", ("section-20", "chunks-20"), lambda a, b: a / b, "cpu_us")
+            chunks["cpu"] = ck20 / cs20
+            chunks["pcpu"] = pc
+            p("| backend CPU (ms): store_section_result | %.3f | %.3f | %.3f | %.3f |" % (
+                cs1 / 1000, cs20 / 1000, cs20 / 20000, (cs20 - cs1) / 19000))
+            p("| backend CPU (ms): store_chunks | %.3f | %.3f | %.3f | %.3f |" % (
+                ck1 / 1000, ck20 / 1000, ck20 / 20000, (ck20 - ck1) / 19000))
+            p("| backend CPU: store_chunks / store_section_result | %.2fx | %.2fx | **%.2fx** (per-round %s) | %.2fx |" % (
+                ck1 / cs1, ck20 / cs20, ck20 / cs20, fmt(pc, 2) + "x", (ck20 - ck1) / (cs20 - cs1)))
         p()
         p("A ratio above 1 means store_chunks costs more per chunk. The marginal chunk is "
           "(20-chunk call - 1-chunk call) / 19.")
@@ -263,19 +294,32 @@ def main():
             refs = [v for v in names if v == "current" or v.startswith("base-")]
             p("### %s" % CASES.get(case, case))
             p()
-            p("| variant | median TPS | rounds |" + "".join(" vs %s (paired) |" % r for r in refs))
-            p("|" + " --- |" * (3 + len(refs)))
+            has_cpu = any(c("mapping", case, v) for v in names)
+            p("| variant | median TPS | rounds |" + (" backend CPU per call (us) |" if has_cpu else "")
+              + "".join(" vs %s: TPS (paired)%s |" % (r, "; CPU (paired)" if has_cpu else "") for r in refs))
+            p("|" + " --- |" * (3 + has_cpu + len(refs)))
             for v in names:
                 line = "| %s | %s | %d |" % (vname(v), fmt(t("mapping", case, v)), len(per_round("mapping", case, v)))
+                if has_cpu:
+                    line += " %s |" % fmt(c("mapping", case, v), 1)
                 for r in refs:
                     if r == v:
                         line += " - |"
                         continue
                     pr, _ = paired_fn("mapping", case, (v, r), lambda a, b: a / b)
-                    line += " %sx (%sx) |" % (fmt(ratio(t("mapping", case, v), t("mapping", case, r)), 3), fmt(pr, 3))
-                    mapping[(case, v, r)] = (ratio(t("mapping", case, v), t("mapping", case, r)), pr)
+                    cell = "%sx (%sx)" % (fmt(ratio(t("mapping", case, v), t("mapping", case, r)), 3), fmt(pr, 3))
+                    cr = pcr = None
+                    if has_cpu:
+                        cr = ratio(c("mapping", case, r), c("mapping", case, v))
+                        pcr, _ = paired_fn("mapping", case, (v, r), lambda a, b: a / b, "cpu_us")
+                        cell += "; %sx (%sx)" % (fmt(cr, 3), fmt(pcr, 3))
+                    line += " %s |" % cell
+                    mapping[(case, v, r)] = (ratio(t("mapping", case, v), t("mapping", case, r)), pr, cr, pcr)
                 p(line)
             p()
+        p("Ratios above 1: the variant is faster (TPS) or uses less backend CPU per call (CPU: "
+          "the other's CPU per call / this one's).")
+        p()
 
     # targets
     p("## Targets (1 client, synchronous_commit off unless said)")
@@ -301,8 +345,10 @@ def main():
     def rt(wl, case, v, w, goal, label):
         value = ratio(t(wl, case, v), t(wl, case, w))
         pr = paired(wl, case, v, w)
+        cr = ratio(c(wl, case, w), c(wl, case, v))
         target(label, value, goal,
-               lambda x: "%.2fx (median of per-round ratios %s)" % (x, fmt(pr, 2) + "x"))
+               lambda x: "%.2fx (median of per-round ratios %s)%s" % (
+                   x, fmt(pr, 2) + "x", "" if cr is None else "; backend CPU per call %.2fx" % cr))
 
     rt("store1", "c1-off", "D", "A", 1.4, "store, text: D >= 1.4x A")
     rt("store1", "c1-off", "D", "C", 1.1, "store, text: D >= 1.1x C")
@@ -343,12 +389,15 @@ def main():
     if chunks:
         target("store_chunks: cost per chunk of a 20-chunk packed call <= 1.05x store_section_result's "
                "(the same within noise; %d rounds)" % chunks["n"], chunks["per"], 1.05,
-               lambda x: "%.2fx (median of per-round ratios %s; marginal chunk %.2fx)" % (
-                   x, fmt(chunks["pper"], 2) + "x", chunks["marg"]), higher=False)
-    for (case, v, r), (value, pr) in mapping.items():
+               lambda x: "%.2fx (median of per-round ratios %s; marginal chunk %.2fx)%s" % (
+                   x, fmt(chunks["pper"], 2) + "x", chunks["marg"],
+                   "; backend CPU %.2fx (per-round %sx)" % (chunks["cpu"], fmt(chunks["pcpu"], 2))
+                   if "cpu" in chunks else ""), higher=False)
+    for (case, v, r), (value, pr, cr, pcr) in mapping.items():
         if v.startswith("current") and r.startswith("base-"):
             target("mapping, %s: %s >= 0.97x %s" % (case, v, r), value, 0.97,
-                   lambda x, pr=pr: "%.3fx (median of per-round ratios %sx)" % (x, fmt(pr, 3)))
+                   lambda x, pr=pr, cr=cr, pcr=pcr: "%.3fx (median of per-round ratios %sx)%s" % (
+                       x, fmt(pr, 3), "" if cr is None else "; backend CPU %.3fx (per-round %sx)" % (cr, fmt(pcr, 3))))
     for what, (g0, last, _) in mem_growth.items():
         target("memory: %d calls of %s grow the backend < 1 MB" % (
             last, "store_section_result" if what == "store" else "select_cms"),
