@@ -1,4 +1,3 @@
-
 # 001_crash.pl -- crashes in the middle of leadstore calls.
 #
 # Each round starts pgbench clients on the reference model (and on the

@@ -1,4 +1,3 @@
-
 # 002_load.pl -- 16 pgbench clients per data model for a bounded time, on the
 # reference data model and, at the same time, on an application-shaped
 # schema reached through leadstore.table_names / column_names.  The clients

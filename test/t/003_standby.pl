@@ -1,4 +1,3 @@
-
 # 003_standby.pl -- promote a streaming standby in the middle of the load.
 #
 # A primary with a streaming standby takes pgbench load (every function) and
@@ -73,12 +72,12 @@ for my $c (1 .. $nack)
 		{
 			$script .= qq{BEGIN;
 WITH e AS (SELECT * FROM tap.emb WHERE k = 3),
-r AS (SELECT (leadstore.store_chunks(rfp_id => NULL, agent_name => '$key',
+r AS (SELECT r0.* FROM e, leadstore.store_chunks(rfp_id => NULL, agent_name => '$key',
 		chunks => tap.chunks($id, e.n), lead_id => 'L$lead',
 		metadata => jsonb_build_object('call', $id, 'n', e.n),
-		embeddings_packed => e.packed)).* FROM e)
-INSERT INTO tap.calls (call_id, kind, lead_id, rfp_id, agent_name, n, written)
-SELECT $id, 'chunks', r.lead_id, r.rfp_id, '$key', e.n, r.chunks_written FROM r, e;
+		embeddings_packed => e.packed) r0)
+INSERT INTO tap.calls (call_id, kind, lead_id, rfp_id, agent_name, n, written, replaced)
+SELECT $id, 'chunks', r.lead_id, r.rfp_id, '$key', e.n, r.chunks_written, r.chunks_replaced FROM r, e;
 COMMIT;
 SELECT 'ack', $id, 'chunks', 'L$lead', '$key', pg_current_wal_insert_lsn();
 };
@@ -87,11 +86,11 @@ SELECT 'ack', $id, 'chunks', 'L$lead', '$key', pg_current_wal_insert_lsn();
 		{
 			$script .= qq{BEGIN;
 WITH e AS (SELECT * FROM tap.emb WHERE k = 3),
-r AS (SELECT (leadstore.store_section_result(lead_id => 'L$lead', section_id => '$key',
+r AS (SELECT r0.* FROM e, leadstore.store_section_result(lead_id => 'L$lead', section_id => '$key',
 		content => jsonb_build_object('call', $id, 'n', e.n),
-		chunks => tap.chunks($id, e.n), embeddings_packed => e.packed)).* FROM e)
-INSERT INTO tap.calls (call_id, kind, lead_id, section_id, rfp_id, n, written)
-SELECT $id, 'section', 'L$lead', '$key', r.rfp_id, e.n, r.chunks_written FROM r, e;
+		chunks => tap.chunks($id, e.n), embeddings_packed => e.packed) r0)
+INSERT INTO tap.calls (call_id, kind, lead_id, section_id, rfp_id, n, written, replaced)
+SELECT $id, 'section', 'L$lead', '$key', r.rfp_id, e.n, r.chunks_written, r.chunks_replaced FROM r, e;
 COMMIT;
 SELECT 'ack', $id, 'section', 'L$lead', '$key', pg_current_wal_insert_lsn();
 };

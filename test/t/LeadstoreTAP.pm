@@ -1,4 +1,3 @@
-
 # LeadstoreTAP.pm -- shared pieces of leadstore's TAP tests (test/t/*.pl):
 # nodes, the two data models (reference and an application's mapped tables),
 # the tap schema the tests record their calls in, pgbench client scripts,
@@ -21,7 +20,6 @@ use IPC::Run;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
-use Time::HiRes qw(usleep time);
 
 our @EXPORT = qw(
   ls_budget ls_new_node ls_setup_db ls_features ls_require_features
@@ -200,7 +198,9 @@ CREATE TABLE tap.calls (
 	rfp_id text,
 	agent_name text,
 	n int NOT NULL,					-- chunks passed
-	written int);					-- chunks_written reported
+	written int,					-- chunks_written reported
+	replaced int,					-- chunks_replaced reported
+	xid xid8 NOT NULL DEFAULT pg_current_xact_id());
 -- what each committed CMS / deep-scan call reported (xid: its transaction)
 CREATE TABLE tap.lead_calls (
 	xid xid8 NOT NULL,
@@ -550,16 +550,16 @@ sub store_section_sql
 	$sec  ||= ':sec';
 	$call ||= ':call';
 	return qq{WITH e AS (SELECT * FROM tap.emb WHERE k = least(:k::int, 3)),
-r AS (SELECT (leadstore.store_section_result(
+r AS (SELECT r0.* FROM e, leadstore.store_section_result(
 		lead_id => tap.lid(${lead}::int), section_id => tap.sid(${sec}::int),
 		content => jsonb_build_object('call', ${call}::bigint, 'n', e.n, 'summary', repeat('x', 200)),
 		confidence => :conf::int,
 		sources => jsonb_build_array('tap', ${call}::bigint),
 		chunks => tap.chunks(${call}::bigint, e.n),
 		embeddings => CASE WHEN :packed::int = 0 THEN e.arr END,
-		embeddings_packed => CASE WHEN :packed::int <> 0 THEN e.packed END)).* FROM e)
-INSERT INTO tap.calls (call_id, kind, lead_id, section_id, rfp_id, n, written)
-SELECT ${call}::bigint, 'section', tap.lid(${lead}::int), tap.sid(${sec}::int), r.rfp_id, e.n, r.chunks_written
+		embeddings_packed => CASE WHEN :packed::int <> 0 THEN e.packed END) r0)
+INSERT INTO tap.calls (call_id, kind, lead_id, section_id, rfp_id, n, written, replaced)
+SELECT ${call}::bigint, 'section', tap.lid(${lead}::int), tap.sid(${sec}::int), r.rfp_id, e.n, r.chunks_written, r.chunks_replaced
 FROM r CROSS JOIN e;
 };
 }
@@ -569,7 +569,7 @@ FROM r CROSS JOIN e;
 sub store_chunks_sql
 {
 	return q{WITH e AS (SELECT * FROM tap.emb WHERE k = least(:k::int, 3)),
-r AS (SELECT (leadstore.store_chunks(
+r AS (SELECT r0.* FROM e, leadstore.store_chunks(
 		rfp_id => CASE WHEN :form::int > 0 THEN tap.lead_rfp(:lead::int) END,
 		agent_name => tap.agent(:ag::int),
 		chunks => tap.chunks(:call::bigint, e.n),
@@ -577,9 +577,9 @@ r AS (SELECT (leadstore.store_chunks(
 		lead_id => CASE WHEN :form::int <> 1 THEN tap.lid(:lead::int) END,
 		chunk_type => 'reference',
 		metadata => jsonb_build_object('call', :call::bigint, 'n', e.n),
-		embeddings_packed => CASE WHEN :packed::int <> 0 THEN e.packed END)).* FROM e)
-INSERT INTO tap.calls (call_id, kind, lead_id, rfp_id, agent_name, n, written)
-SELECT :call::bigint, 'chunks', r.lead_id, r.rfp_id, tap.agent(:ag::int), e.n, r.chunks_written
+		embeddings_packed => CASE WHEN :packed::int <> 0 THEN e.packed END) r0)
+INSERT INTO tap.calls (call_id, kind, lead_id, rfp_id, agent_name, n, written, replaced)
+SELECT :call::bigint, 'chunks', r.lead_id, r.rfp_id, tap.agent(:ag::int), e.n, r.chunks_written, r.chunks_replaced
 FROM r CROSS JOIN e;
 };
 }

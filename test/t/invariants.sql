@@ -185,6 +185,26 @@ FROM tap.calls
 WHERE written IS DISTINCT FROM n
 ORDER BY 2 LIMIT 20;
 
+-- The calls on one section, or on one store_chunks key, took turns: in
+-- commit order, each call replaced exactly the chunks of the call before it
+-- (chunks_replaced = that call's n; 0 for the first).  Two calls that ran
+-- side by side instead (a missing serialization) both replace the same
+-- earlier chunks, and their mixture is caught here even when a later call
+-- cleaned it up.
+SELECT 'replaced_previous_call',
+	   format('%s call %s (lead %s, section %s, rfp %s, agent %s) replaced %s chunks; the call before it in commit order, %s, wrote %s',
+			  kind, call_id, coalesce(lead_id, 'NULL'), coalesce(section_id, 'NULL'),
+			  rfp_id, coalesce(agent_name, 'NULL'), replaced,
+			  coalesce(prev_call::text, 'none'), coalesce(prev_n, 0))
+FROM (SELECT c.*,
+			 lag(c.n) OVER w AS prev_n, lag(c.call_id) OVER w AS prev_call
+	  FROM (SELECT *, pg_xact_commit_timestamp(xid::text::xid) AS ts
+			FROM tap.calls) c
+	  WINDOW w AS (PARTITION BY kind, lead_id, section_id, rfp_id, agent_name
+				   ORDER BY ts, call_id)) o
+WHERE replaced IS DISTINCT FROM coalesce(prev_n, 0)
+ORDER BY 2 LIMIT 20;
+
 -- Every selected CMS is a CMS (category exactly 'CMS') of the lead's
 -- business unit.
 SELECT 'selected_cms',
