@@ -4,8 +4,12 @@
 # mix every function, designed failures (bad input must raise its SQLSTATE
 # and write nothing), rollbacks (ROLLBACK, ROLLBACK TO SAVEPOINT, a store
 # whose transaction then fails) and admin changes that race the CMS
-# selection.  A second, short phase runs only the lead-locking calls (CMS,
-# deep scan) on a few leads, so that calls on one lead overlap all the time.
+# selection.  A second, short phase runs only the calls that serialize (CMS,
+# deep scan, one section, one store_chunks key) on a few leads and keys, some
+# in transactions that hold their locks a few milliseconds after the call,
+# so that calls on one lead or key overlap all the time.  Before the load,
+# one deterministic check: a transaction that began before a run started
+# finishes it, and completed_at still does not precede started_at.
 # Afterwards: no client aborted, no deadlock (40P01) anywhere, every designed
 # failure was seen, and the invariants hold on both models (among them: each
 # CMS and deep-scan call decided on the value it overwrote).
