@@ -56,10 +56,6 @@ set_state(const char *lead_id, LsLead *lead, const char *status,
 {
 	Datum		values[5];
 	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
-	HeapTuple	tup;
-	TupleDesc	desc;
-	Datum		d;
-	bool		isnull;
 
 	values[0] = CStringGetTextDatum(lead_id);
 	values[1] = CStringGetTextDatum(status);
@@ -78,15 +74,8 @@ set_state(const char *lead_id, LsLead *lead, const char *status,
 		elog(ERROR, "update of lead \"%s\" touched " UINT64_FORMAT " rows",
 			 lead_id, SPI_processed);
 
-	tup = SPI_tuptable->vals[0];
-	desc = SPI_tuptable->tupdesc;
 	lead->deep_scan_status = (char *) status;
-	d = SPI_getbinval(tup, desc, 1, &isnull);
-	lead->has_started_at = !isnull;
-	lead->started_at = isnull ? 0 : DatumGetTimestampTz(d);
-	d = SPI_getbinval(tup, desc, 2, &isnull);
-	lead->has_completed_at = !isnull;
-	lead->completed_at = isnull ? 0 : DatumGetTimestampTz(d);
+	ls_spi_run_times(1, lead);
 }
 
 /*

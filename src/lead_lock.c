@@ -72,27 +72,35 @@ ls_lead_rfp_id(const char *lead_id)
 void
 ls_lock_lead(const char *lead_id, bool nowait, LsLead *lead)
 {
-	Datum		arg;
-	HeapTuple	tup;
-	TupleDesc	desc;
-	Datum		d;
-	bool		isnull;
+	Datum		arg = CStringGetTextDatum(lead_id);
 
-	arg = CStringGetTextDatum(lead_id);
 	ls_plan_execute(nowait ? LS_PLAN_LEAD_LOCK_NOWAIT : LS_PLAN_LEAD_LOCK,
 					&arg, NULL, SPI_OK_SELECT, 1);
 	if (SPI_processed == 0)
 		ls_lead_not_found(lead_id);
 
-	tup = SPI_tuptable->vals[0];
-	desc = SPI_tuptable->tupdesc;
 	lead->business_unit_id = ls_spi_text(1, NULL);
 	lead->selected_cms_id = ls_spi_text(2, NULL);
 	lead->deep_scan_status = ls_spi_text(3, NULL);
-	d = SPI_getbinval(tup, desc, 4, &isnull);
+	ls_spi_run_times(4, lead);
+}
+
+/*
+ * ls_spi_run_times -- read the run's started_at and completed_at from
+ *		columns fnumber and fnumber + 1 of the first SPI result row
+ */
+void
+ls_spi_run_times(int fnumber, LsLead *lead)
+{
+	HeapTuple	tup = SPI_tuptable->vals[0];
+	TupleDesc	desc = SPI_tuptable->tupdesc;
+	Datum		d;
+	bool		isnull;
+
+	d = SPI_getbinval(tup, desc, fnumber, &isnull);
 	lead->has_started_at = !isnull;
 	lead->started_at = isnull ? 0 : DatumGetTimestampTz(d);
-	d = SPI_getbinval(tup, desc, 5, &isnull);
+	d = SPI_getbinval(tup, desc, fnumber + 1, &isnull);
 	lead->has_completed_at = !isnull;
 	lead->completed_at = isnull ? 0 : DatumGetTimestampTz(d);
 }

@@ -265,6 +265,7 @@ typedef struct LsLead
 
 /* lead_lock.c */
 extern void ls_lock_lead(const char *lead_id, bool nowait, LsLead *lead);
+extern void ls_spi_run_times(int fnumber, LsLead *lead);
 extern pg_noreturn void ls_lead_not_found(const char *lead_id);
 extern char *ls_lead_rfp_id(const char *lead_id);
 

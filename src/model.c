@@ -370,24 +370,34 @@ parse_mapping(const char *value, bool with_column, LsMapping *map,
 }
 
 /*
+ * parse_setting -- parse one mapping setting into map; on failure *bad is
+ *		a message naming the setting and the bad pair
+ */
+static bool
+parse_setting(const char *setting, const char *value, bool with_column,
+			  LsMapping *map, char **bad)
+{
+	char	   *pair = NULL;
+	const char *why = NULL;
+
+	if (parse_mapping(value, with_column, map, &pair, &why))
+		return true;
+	if (pair[0] == '\0')
+		*bad = psprintf("An entry of %s is empty (a doubled or trailing comma?).  %s",
+						setting, why);
+	else
+		*bad = psprintf("Invalid entry \"%s\" in %s.  %s", pair, setting, why);
+	return false;
+}
+
+/*
  * ls_parse_table_names -- parse leadstore.table_names into map
  *		Returns false with *bad set to a message naming the bad pair.
  */
 bool
 ls_parse_table_names(const char *value, LsMapping *map, char **bad)
 {
-	char	   *pair = NULL;
-	const char *why = NULL;
-
-	if (parse_mapping(value, false, map, &pair, &why))
-		return true;
-	if (pair[0] == '\0')
-		*bad = psprintf("An entry of leadstore.table_names is empty (a doubled or trailing comma?).  %s",
-						why);
-	else
-		*bad = psprintf("Invalid entry \"%s\" in leadstore.table_names.  %s",
-						pair, why);
-	return false;
+	return parse_setting("leadstore.table_names", value, false, map, bad);
 }
 
 /*
@@ -396,18 +406,7 @@ ls_parse_table_names(const char *value, LsMapping *map, char **bad)
 bool
 ls_parse_column_names(const char *value, LsMapping *map, char **bad)
 {
-	char	   *pair = NULL;
-	const char *why = NULL;
-
-	if (parse_mapping(value, true, map, &pair, &why))
-		return true;
-	if (pair[0] == '\0')
-		*bad = psprintf("An entry of leadstore.column_names is empty (a doubled or trailing comma?).  %s",
-						why);
-	else
-		*bad = psprintf("Invalid entry \"%s\" in leadstore.column_names.  %s",
-						pair, why);
-	return false;
+	return parse_setting("leadstore.column_names", value, true, map, bad);
 }
 
 /*
