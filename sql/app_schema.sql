@@ -370,3 +370,23 @@ RESET leadstore.column_names;
 RESET leadstore.data_schema;
 RESET DateStyle;
 DROP SCHEMA app CASCADE;
+
+-- check_data_model() shows names as SQL would write them: quoted where they
+-- need it, so a dot inside a name is not taken for the one between schema
+-- and table, in actual_name and in detail
+CREATE SCHEMA "Tenant.One";
+CREATE TABLE "Tenant.One"."Deal.Leads" (id text PRIMARY KEY);
+SET leadstore.data_schema = 'Tenant.One';
+SET leadstore.table_names = 'leads="Deal.Leads", lead_section_data="Sections"';
+SET leadstore.column_names = 'leads.business_unit_id="Unit.Id"';
+SELECT logical_name, actual_name, status, detail FROM leadstore.check_data_model()
+WHERE logical_name IN ('leads', 'leads.id', 'leads.business_unit_id',
+					   'lead_section_data', 'lead_section_data.lead_id',
+					   'lead_section_data(lead_id, section_id) unique');
+SET leadstore.data_schema = 'No.Such Schema';
+SELECT logical_name, actual_name, status, detail FROM leadstore.check_data_model()
+WHERE logical_name = 'leads';
+RESET leadstore.table_names;
+RESET leadstore.column_names;
+RESET leadstore.data_schema;
+DROP SCHEMA "Tenant.One" CASCADE;

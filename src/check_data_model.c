@@ -152,7 +152,9 @@ check_column(CheckState *st, LsColumnId c, Oid relid, AttrNumber *attnum)
 	const LsColumnDef *def = &ls_columns[c];
 	const char *name = st->model.columns[c].name;
 	char	   *logical = (char *) ls_logical_column_name(c);
-	char	   *actual = psprintf("%s.%s", st->model.tables[def->table], name);
+	char	   *actual = psprintf("%s.%s",
+								  quote_identifier(st->model.tables[def->table]),
+								  quote_identifier(name));
 	char	   *add = psprintf("ALTER TABLE %s ADD COLUMN IF NOT EXISTS %s",
 							   qtable(st, def->table),
 							   column_definition(c, name));
@@ -173,7 +175,7 @@ check_column(CheckState *st, LsColumnId c, Oid relid, AttrNumber *attnum)
 		else if (c == LS_COL_EMB_LEAD_ID || c == LS_COL_EMB_SECTION_ID)
 			emit(st, logical, actual, "missing",
 				 psprintf("column %s does not exist; a section's chunks are found by lead and section.  Backfill existing section chunks after adding it, e.g. from their metadata: UPDATE %s SET %s = (%s::jsonb)->>'%s' WHERE %s IS NULL",
-						  name, qtable(st, def->table), quote_identifier(name),
+						  quote_identifier(name), qtable(st, def->table), quote_identifier(name),
 						  quote_identifier(st->model.columns[LS_COL_EMB_METADATA].name),
 						  c == LS_COL_EMB_LEAD_ID ? "leadId" : "sectionId",
 						  quote_identifier(name)),
@@ -181,8 +183,8 @@ check_column(CheckState *st, LsColumnId c, Oid relid, AttrNumber *attnum)
 		else
 			emit(st, logical, actual, "missing",
 				 OidIsValid(relid) ?
-				 psprintf("column %s does not exist", name) :
-				 psprintf("table %s does not exist", st->model.tables[def->table]),
+				 psprintf("column %s does not exist", quote_identifier(name)) :
+				 psprintf("table %s does not exist", qtable(st, def->table)),
 				 add);
 		return;
 	}
@@ -197,7 +199,7 @@ check_column(CheckState *st, LsColumnId c, Oid relid, AttrNumber *attnum)
 
 		emit(st, logical, actual, "type",
 			 psprintf("column %s has type %s; leadstore needs %s",
-					  name, format_type_with_typemod(type, typmod), needs),
+					  quote_identifier(name), format_type_with_typemod(type, typmod), needs),
 			 psprintf("ALTER TABLE %s ALTER COLUMN %s TYPE %s USING %s%s::%s",
 					  qtable(st, def->table), quote_identifier(name),
 					  def->ref_type, quote_identifier(name), cast,
@@ -228,18 +230,20 @@ check_unique_key(CheckState *st, Oid relid, AttrNumber a1, AttrNumber a2)
 		index = ls_find_index(relid, a1, a2, true);
 	if (OidIsValid(index))
 	{
-		emit(st, logical, get_rel_name(index), "ok",
+		emit(st, logical, quote_identifier(get_rel_name(index)), "ok",
 			 "unique index for the upsert of a section", NULL);
 		return;
 	}
 	emit(st, logical,
-		 psprintf("%s(%s, %s)", st->model.tables[LS_TABLE_SECTIONS],
-				  st->model.columns[LS_COL_SECT_LEAD_ID].name,
-				  st->model.columns[LS_COL_SECT_SECTION_ID].name),
+		 psprintf("%s(%s, %s)",
+				  quote_identifier(st->model.tables[LS_TABLE_SECTIONS]),
+				  quote_identifier(st->model.columns[LS_COL_SECT_LEAD_ID].name),
+				  quote_identifier(st->model.columns[LS_COL_SECT_SECTION_ID].name)),
 		 "constraint",
 		 psprintf("no unique index on (%s, %s): store_section_result upserts one row per lead and section and raises 42P10 without it.  The fix keeps the most recently updated row of each lead and section and deletes the other duplicates; review them first with: %s",
-				  st->model.columns[LS_COL_SECT_LEAD_ID].name,
-				  st->model.columns[LS_COL_SECT_SECTION_ID].name, duplicates),
+				  quote_identifier(st->model.columns[LS_COL_SECT_LEAD_ID].name),
+				  quote_identifier(st->model.columns[LS_COL_SECT_SECTION_ID].name),
+				  duplicates),
 		 psprintf("%s; %s", dedupe, create));
 }
 
@@ -252,6 +256,8 @@ check_index(CheckState *st, Oid relid, const LsIndexNeed *need,
 {
 	const char *c1 = st->model.columns[need->a1].name;
 	const char *c2 = st->model.columns[need->a2].name;
+	const char *q1 = quote_identifier(c1);
+	const char *q2 = quote_identifier(c2);
 	char	   *logical = psprintf("rfp_embeddings(%s, %s) index",
 								   ls_columns[need->a1].name,
 								   ls_columns[need->a2].name);
@@ -262,20 +268,21 @@ check_index(CheckState *st, Oid relid, const LsIndexNeed *need,
 		index = ls_find_index(relid, a1, a2, false);
 	if (OidIsValid(index))
 	{
-		emit(st, logical, get_rel_name(index), "ok",
+		emit(st, logical, quote_identifier(get_rel_name(index)), "ok",
 			 psprintf("index that %s", need->what), NULL);
 		return;
 	}
 	snprintf(name, sizeof(name), "%s_%s_%s_idx",
 			 st->model.tables[LS_TABLE_EMBEDDINGS], c1, c2);
 	emit(st, logical,
-		 psprintf("%s(%s, %s)", st->model.tables[LS_TABLE_EMBEDDINGS], c1, c2),
+		 psprintf("%s(%s, %s)",
+				  quote_identifier(st->model.tables[LS_TABLE_EMBEDDINGS]), q1, q2),
 		 "index",
 		 psprintf("no index whose first columns are (%s, %s); without it the statement that %s reads the whole table",
-				  c1, c2, need->what),
+				  q1, q2, need->what),
 		 psprintf("CREATE INDEX IF NOT EXISTS %s ON %s (%s, %s)",
 				  quote_identifier(name), qtable(st, LS_TABLE_EMBEDDINGS),
-				  quote_identifier(c1), quote_identifier(c2)));
+				  q1, q2));
 }
 
 /*
@@ -309,8 +316,8 @@ leadstore_check_data_model(PG_FUNCTION_ARGS)
 	{
 		Oid			relid = InvalidOid;
 		AttrNumber	attnums[LS_NUM_COLUMNS];
-		char	   *actual = psprintf("%s.%s", st.model.schema,
-									  st.model.tables[t]);
+		char	   *actual = quote_qualified_identifier(st.model.schema,
+														st.model.tables[t]);
 		int			i;
 
 		if (OidIsValid(st.nspid))
@@ -319,7 +326,8 @@ leadstore_check_data_model(PG_FUNCTION_ARGS)
 			emit(&st, ls_logical_table_name(t), actual, "missing",
 				 OidIsValid(st.nspid) ?
 				 psprintf("table %s does not exist", actual) :
-				 psprintf("schema %s does not exist", st.model.schema),
+				 psprintf("schema %s does not exist",
+						  quote_identifier(st.model.schema)),
 				 create_table_sql(&st, t));
 		else if (get_rel_relkind(relid) != RELKIND_RELATION &&
 				 get_rel_relkind(relid) != RELKIND_PARTITIONED_TABLE)

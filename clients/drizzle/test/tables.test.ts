@@ -169,13 +169,14 @@ describe("leadstoreSettings / leadstoreConnectionOptions", () => {
       })
       .catch(() => undefined);
     const actual = (logical: string) => rows.find((r) => r.logical_name === logical)?.actual_name;
-    // (the schema does not exist here: the names are what counts)
-    assert.equal(actual("leads"), "App Schema.pitches");
-    assert.equal(actual("rfp_embeddings"), "App Schema.Deal Embeddings");
+    // (the schema does not exist here: the names are what counts, written
+    // as SQL writes them, quoted where they need it)
+    assert.equal(actual("leads"), '"App Schema".pitches');
+    assert.equal(actual("rfp_embeddings"), '"App Schema"."Deal Embeddings"');
     assert.equal(actual("lead_section_data.lead_id"), "pitch_section_data.pitch_id");
     assert.equal(actual("leads.rfp_id"), "pitches.pre_qualification_id");
-    assert.equal(actual("rfp_embeddings.embedding"), 'Deal Embeddings.Vec"tor');
-    assert.equal(actual("leads.deep_scan_error"), "pitches.lastError");
+    assert.equal(actual("rfp_embeddings.embedding"), '"Deal Embeddings"."Vec""tor"');
+    assert.equal(actual("leads.deep_scan_error"), 'pitches."lastError"');
   });
 
   test("a malformed setting is refused by the server at SET time (22023)", async () => {
